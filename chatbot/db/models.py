@@ -1,0 +1,397 @@
+"""SQLAlchemy models of the school data store.
+
+Written in the 2.0 style (``select()``, typed sessions) on SQLAlchemy 1.4, which Rasa pins.
+Timestamps are stored as timezone-aware UTC; school-local times (timetable, holidays) are
+naive wall-clock values in Asia/Ho_Chi_Minh.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import relationship
+
+from chatbot.db.base import Base
+from chatbot.db.coltypes import UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=24,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Channel(str, enum.Enum):
+    TELEGRAM = "telegram"
+    ZALO = "zalo"
+    ZALO_BOT = "zalo_bot"
+    REST = "rest"
+
+
+class Role(str, enum.Enum):
+    PARENT = "parent"
+    STUDENT = "student"
+    TEACHER = "teacher"
+    STAFF = "staff"
+
+
+class StaffRole(str, enum.Enum):
+    TEACHER = "teacher"
+    STAFF = "staff"
+
+
+class IncidentKind(str, enum.Enum):
+    STRANGER = "stranger"
+    OFFENSIVE_CONTENT = "offensive_content"
+    HARASSMENT = "harassment"
+    ACCOUNT_TAKEOVER = "account_takeover"
+    SCAM = "scam"
+    OTHER = "other"
+
+
+class IncidentStatus(str, enum.Enum):
+    OPEN = "open"
+    HANDLED = "handled"
+
+
+class DeliveryStatus(str, enum.Enum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class BroadcastKind(str, enum.Enum):
+    ANNOUNCEMENT = "announcement"
+    REMINDER = "reminder"
+    ALERT = "alert"
+
+
+def _tz() -> UTCDateTime:
+    return UTCDateTime()
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(32), nullable=False, unique=True)
+    name = Column(String(200), nullable=False)
+    contact_email = Column(String(200))
+
+    classes = relationship("SchoolClass", back_populates="school", order_by="SchoolClass.name")
+    staff = relationship("StaffMember", back_populates="school")
+
+
+class StaffMember(Base):
+    """A teacher or another member of school staff."""
+
+    __tablename__ = "staff_members"
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(ForeignKey("schools.id", ondelete="CASCADE"), nullable=False, index=True)
+    full_name = Column(String(120), nullable=False)
+    role = Column(_enum(StaffRole, "staff_role"), nullable=False, default=StaffRole.TEACHER)
+    email = Column(String(200))
+    phone = Column(String(32))
+
+    school = relationship("School", back_populates="staff")
+
+    __table_args__ = (UniqueConstraint("school_id", "full_name"),)
+
+
+class SchoolClass(Base):
+    __tablename__ = "classes"
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(ForeignKey("schools.id", ondelete="CASCADE"), nullable=False, index=True)
+    grade = Column(Integer, nullable=False)
+    name = Column(String(16), nullable=False)
+    homeroom_teacher_id = Column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+
+    school = relationship("School", back_populates="classes")
+    homeroom_teacher = relationship("StaffMember")
+    students = relationship("Student", back_populates="school_class", order_by="Student.roll_number")
+    timetable = relationship("TimetableEntry", back_populates="school_class")
+
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+
+
+class Student(Base):
+    __tablename__ = "students"
+
+    id = Column(Integer, primary_key=True)
+    class_id = Column(ForeignKey("classes.id", ondelete="CASCADE"), nullable=False, index=True)
+    roll_number = Column(Integer, nullable=False)
+    full_name = Column(String(120), nullable=False)
+    date_of_birth = Column(Date)
+    gender = Column(String(8))
+
+    school_class = relationship("SchoolClass", back_populates="students")
+
+    __table_args__ = (UniqueConstraint("class_id", "roll_number"),)
+
+
+class ChatAccount(Base):
+    """One person's account on one chat channel."""
+
+    __tablename__ = "chat_accounts"
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(_enum(Channel, "channel"), nullable=False)
+    external_id = Column(String(128), nullable=False)
+    role = Column(_enum(Role, "account_role"))
+    staff_member_id = Column(ForeignKey("staff_members.id", ondelete="SET NULL"), index=True)
+    active = Column(Boolean, nullable=False, default=True)
+    deactivated_reason = Column(String(120))
+    created_at = Column(_tz(), nullable=False, default=utcnow)
+
+    staff_member = relationship("StaffMember")
+    links = relationship("AccountLink", back_populates="account", cascade="all, delete-orphan")
+
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+
+class AccountLink(Base):
+    """A chat account linked to a student, as that student's parent or as the student."""
+
+    __tablename__ = "account_links"
+
+    id = Column(Integer, primary_key=True)
+    account_id = Column(ForeignKey("chat_accounts.id", ondelete="CASCADE"), nullable=False)
+    student_id = Column(ForeignKey("students.id", ondelete="CASCADE"), nullable=False, index=True)
+    role = Column(_enum(Role, "link_role"), nullable=False)
+    created_at = Column(_tz(), nullable=False, default=utcnow)
+
+    account = relationship("ChatAccount", back_populates="links")
+    student = relationship("Student")
+
+    __table_args__ = (UniqueConstraint("account_id", "student_id"),)
+
+
+class InviteCode(Base):
+    """A one-time code, stored only as a hash, that links an account to a student or teacher."""
+
+    __tablename__ = "invite_codes"
+
+    id = Column(Integer, primary_key=True)
+    code_hash = Column(String(64), nullable=False, unique=True)
+    role = Column(_enum(Role, "invite_role"), nullable=False)
+    student_id = Column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    staff_member_id = Column(ForeignKey("staff_members.id", ondelete="CASCADE"), index=True)
+    created_at = Column(_tz(), nullable=False, default=utcnow)
+    expires_at = Column(_tz(), nullable=False)
+    used_at = Column(_tz())
+    used_by_account_id = Column(ForeignKey("chat_accounts.id", ondelete="SET NULL"))
+    revoked_at = Column(_tz())
+
+    student = relationship("Student")
+    staff_member = relationship("StaffMember")
+
+
+class InviteAttempt(Base):
+    """A wrong invite code typed by an account, for the lock-out after repeated failures."""
+
+    __tablename__ = "invite_attempts"
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(_enum(Channel, "attempt_channel"), nullable=False)
+    external_id = Column(String(128), nullable=False)
+    attempted_at = Column(_tz(), nullable=False, default=utcnow, index=True)
+
+
+class TimetableEntry(Base):
+    """A weekly class session. Meeting id, link and password are secrets: never logged."""
+
+    __tablename__ = "timetable_entries"
+
+    id = Column(Integer, primary_key=True)
+    class_id = Column(ForeignKey("classes.id", ondelete="CASCADE"), nullable=False, index=True)
+    weekday = Column(Integer, nullable=False)  # 0 = Monday … 6 = Sunday
+    period = Column(Integer)
+    starts_at = Column(Time, nullable=False)
+    ends_at = Column(Time, nullable=False)
+    subject = Column(String(80), nullable=False)
+    teacher_id = Column(ForeignKey("staff_members.id", ondelete="SET NULL"))
+    platform = Column(String(40))
+    meeting_id = Column(String(120))
+    meeting_link = Column(String(500))
+    meeting_password = Column(String(120))
+
+    school_class = relationship("SchoolClass", back_populates="timetable")
+    teacher = relationship("StaffMember")
+
+    __table_args__ = (UniqueConstraint("class_id", "weekday", "starts_at"),)
+
+    def __repr__(self) -> str:  # keeps meeting secrets out of logs and tracebacks
+        return (
+            f"TimetableEntry(id={self.id}, class_id={self.class_id}, weekday={self.weekday}, "
+            f"starts_at={self.starts_at}, subject={self.subject!r})"
+        )
+
+
+class Holiday(Base):
+    __tablename__ = "holidays"
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(ForeignKey("schools.id", ondelete="CASCADE"), nullable=False)
+    day = Column(Date, nullable=False)
+    name = Column(String(120), nullable=False)
+
+    __table_args__ = (UniqueConstraint("school_id", "day"),)
+
+
+class Acknowledgement(Base):
+    """A family's confirmation that they read the rules of a given version."""
+
+    __tablename__ = "acknowledgements"
+
+    id = Column(Integer, primary_key=True)
+    account_id = Column(ForeignKey("chat_accounts.id", ondelete="CASCADE"), nullable=False)
+    student_id = Column(ForeignKey("students.id", ondelete="CASCADE"), nullable=False, index=True)
+    rules_version = Column(String(32), nullable=False)
+    acknowledged_at = Column(_tz(), nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "student_id", "rules_version"),)
+
+
+class IncidentReport(Base):
+    """An incident (section 2) or scam (section 3) report; kept anonymised when a user leaves."""
+
+    __tablename__ = "incident_reports"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(20), nullable=False, unique=True)
+    kind = Column(_enum(IncidentKind, "incident_kind"), nullable=False)
+    school_id = Column(ForeignKey("schools.id", ondelete="SET NULL"), index=True)
+    class_id = Column(ForeignKey("classes.id", ondelete="SET NULL"), index=True)
+    reporter_account_id = Column(ForeignKey("chat_accounts.id", ondelete="SET NULL"))
+    reporter_role = Column(_enum(Role, "reporter_role"))
+    occurred_at = Column(_tz(), nullable=False)
+    description = Column(Text, nullable=False, default="")
+    status = Column(
+        _enum(IncidentStatus, "incident_status"), nullable=False, default=IncidentStatus.OPEN
+    )
+    action_taken = Column(Text)
+    handled_at = Column(_tz())
+    handled_by = Column(String(120))
+    created_at = Column(_tz(), nullable=False, default=utcnow, index=True)
+
+    school_class = relationship("SchoolClass")
+
+
+class HelpRequest(Base):
+    """A family asking to talk to a person; the homeroom teacher is alerted."""
+
+    __tablename__ = "help_requests"
+
+    id = Column(Integer, primary_key=True)
+    account_id = Column(ForeignKey("chat_accounts.id", ondelete="CASCADE"), nullable=False)
+    class_id = Column(ForeignKey("classes.id", ondelete="SET NULL"))
+    message = Column(Text, nullable=False, default="")
+    created_at = Column(_tz(), nullable=False, default=utcnow)
+    handled_at = Column(_tz())
+
+
+class UnansweredMessage(Base):
+    """An out-of-scope or low-confidence message, scrubbed of personal data, for review."""
+
+    __tablename__ = "unanswered_messages"
+
+    id = Column(Integer, primary_key=True)
+    text = Column(Text, nullable=False)
+    intent = Column(String(80))
+    confidence = Column(String(16))
+    created_at = Column(_tz(), nullable=False, default=utcnow, index=True)
+
+
+class Broadcast(Base):
+    """A message to many accounts; an idempotency key makes creating it twice a no-op."""
+
+    __tablename__ = "broadcasts"
+
+    id = Column(Integer, primary_key=True)
+    idempotency_key = Column(String(120), nullable=False, unique=True)
+    kind = Column(_enum(BroadcastKind, "broadcast_kind"), nullable=False)
+    school_id = Column(ForeignKey("schools.id", ondelete="SET NULL"))
+    audience = Column(String(200), nullable=False)
+    text = Column(Text, nullable=False)
+    ask_receipt = Column(Boolean, nullable=False, default=False)
+    urgent = Column(Boolean, nullable=False, default=False)
+    sender = Column(String(120), nullable=False)
+    created_at = Column(_tz(), nullable=False, default=utcnow)
+
+    deliveries = relationship("Delivery", back_populates="broadcast")
+
+
+class Delivery(Base):
+    """One broadcast to one account: the unit the delivery worker claims and sends."""
+
+    __tablename__ = "deliveries"
+
+    id = Column(Integer, primary_key=True)
+    broadcast_id = Column(ForeignKey("broadcasts.id", ondelete="CASCADE"), nullable=False)
+    account_id = Column(ForeignKey("chat_accounts.id", ondelete="CASCADE"), nullable=False)
+    status = Column(
+        _enum(DeliveryStatus, "delivery_status"), nullable=False, default=DeliveryStatus.PENDING
+    )
+    attempts = Column(Integer, nullable=False, default=0)
+    not_before = Column(_tz(), nullable=False, default=utcnow, index=True)
+    claimed_by = Column(String(64))
+    claimed_at = Column(_tz())
+    sent_at = Column(_tz())
+    last_error = Column(String(300))
+    acknowledged_at = Column(_tz())
+
+    broadcast = relationship("Broadcast", back_populates="deliveries")
+    account = relationship("ChatAccount")
+
+    __table_args__ = (UniqueConstraint("broadcast_id", "account_id"),)
+
+
+class ChannelToken(Base):
+    """A channel's current access and rotating refresh token (Zalo OA)."""
+
+    __tablename__ = "channel_tokens"
+
+    channel = Column(String(24), primary_key=True)
+    access_token = Column(Text, nullable=False)
+    refresh_token = Column(Text, nullable=False)
+    expires_at = Column(_tz(), nullable=False)
+    version = Column(Integer, nullable=False, default=1)
+    updated_at = Column(_tz(), nullable=False, default=utcnow)
+
+
+class ProcessedEvent(Base):
+    """A webhook event already handled, so a retried delivery is not answered twice."""
+
+    __tablename__ = "processed_events"
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(24), nullable=False)
+    event_id = Column(String(128), nullable=False)
+    created_at = Column(_tz(), nullable=False, default=utcnow, index=True)
+
+    __table_args__ = (UniqueConstraint("channel", "event_id"),)

@@ -1,0 +1,119 @@
+"""Every environment variable the project reads, in one place.
+
+Values are read when :func:`get_settings` is first called; tests call
+:func:`reset_settings` after changing the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+RULES_VERSION = "PGDĐT-2020-05"  # bumps when the dispatch the rules come from changes
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_time(name: str, default: str) -> time:
+    raw = _env(name, default) or default
+    try:
+        hours, minutes = raw.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError as exc:
+        raise SettingsError(f"{name} must look like HH:MM, got {raw!r}") from exc
+
+
+def default_data_dir() -> Path:
+    return Path(_env("CHATBOT_DATA_DIR", str(PROJECT_ROOT / "data")) or "data")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """School-level choices and deployment configuration."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    database_url: str = ""
+    display_name_format: str = "{roll:02d} - {full_name}"
+    invite_ttl_days: int = 14
+    invite_max_failures: int = 5
+    invite_failure_window_minutes: int = 10
+    invite_lockout_minutes: int = 30
+    reminder_lead_minutes: int = 15
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(6, 0)
+    telegram_rate_per_second: float = 30.0
+    telegram_per_chat_per_second: float = 1.0
+    zalo_rate_per_second: float = 10.0
+    telegram_bot_username: str | None = None
+    action_server_url: str = "http://127.0.0.1:5055/webhook"
+
+
+def _build() -> Settings:
+    data_dir = default_data_dir()
+    return Settings(
+        data_dir=data_dir,
+        database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'chatbot.sqlite3'}") or "",
+        display_name_format=_env("DISPLAY_NAME_FORMAT", "{roll:02d} - {full_name}")
+        or "{roll:02d} - {full_name}",
+        invite_ttl_days=_env_int("INVITE_TTL_DAYS", 14),
+        invite_max_failures=_env_int("INVITE_MAX_FAILURES", 5),
+        invite_failure_window_minutes=_env_int("INVITE_FAILURE_WINDOW_MINUTES", 10),
+        invite_lockout_minutes=_env_int("INVITE_LOCKOUT_MINUTES", 30),
+        reminder_lead_minutes=_env_int("REMINDER_LEAD_MINUTES", 15),
+        quiet_hours_start=_env_time("QUIET_HOURS_START", "21:00"),
+        quiet_hours_end=_env_time("QUIET_HOURS_END", "06:00"),
+        telegram_rate_per_second=_env_float("TELEGRAM_RATE_PER_SECOND", 30.0),
+        telegram_per_chat_per_second=_env_float("TELEGRAM_PER_CHAT_PER_SECOND", 1.0),
+        zalo_rate_per_second=_env_float("ZALO_RATE_PER_SECOND", 10.0),
+        telegram_bot_username=_env("TELEGRAM_BOT_USERNAME"),
+        action_server_url=_env("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook") or "",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return _build()
+
+
+def reset_settings() -> None:
+    get_settings.cache_clear()
