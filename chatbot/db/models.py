@@ -101,8 +101,10 @@ class School(Base):
     name = Column(String(200), nullable=False)
     contact_email = Column(String(200))
 
-    classes = relationship("SchoolClass", back_populates="school", order_by="SchoolClass.name")
-    staff = relationship("StaffMember", back_populates="school")
+    classes = relationship(
+        "SchoolClass", back_populates="school", order_by="SchoolClass.name", passive_deletes=True
+    )
+    staff = relationship("StaffMember", back_populates="school", passive_deletes=True)
 
 
 class StaffMember(Base):
@@ -133,8 +135,10 @@ class SchoolClass(Base):
 
     school = relationship("School", back_populates="classes")
     homeroom_teacher = relationship("StaffMember")
-    students = relationship("Student", back_populates="school_class", order_by="Student.roll_number")
-    timetable = relationship("TimetableEntry", back_populates="school_class")
+    students = relationship(
+        "Student", back_populates="school_class", order_by="Student.roll_number", passive_deletes=True
+    )
+    timetable = relationship("TimetableEntry", back_populates="school_class", passive_deletes=True)
 
     __table_args__ = (UniqueConstraint("school_id", "name"),)
 
@@ -169,7 +173,9 @@ class ChatAccount(Base):
     created_at = Column(_tz(), nullable=False, default=utcnow)
 
     staff_member = relationship("StaffMember")
-    links = relationship("AccountLink", back_populates="account", cascade="all, delete-orphan")
+    links = relationship(
+        "AccountLink", back_populates="account", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     __table_args__ = (UniqueConstraint("channel", "external_id"),)
 
@@ -343,7 +349,7 @@ class Broadcast(Base):
     sender = Column(String(120), nullable=False)
     created_at = Column(_tz(), nullable=False, default=utcnow)
 
-    deliveries = relationship("Delivery", back_populates="broadcast")
+    deliveries = relationship("Delivery", back_populates="broadcast", passive_deletes=True)
 
 
 class Delivery(Base):

@@ -1,0 +1,42 @@
+# The README's two commands for a newcomer are `make demo` and `make test`.
+# Every target installs first when .venv is missing or older than pyproject.toml / requirements.lock.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3.10
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo serve test lint train bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]" 2>&1 \
+		| sed -e '/^WARNING: Location/d' -e '/DEPRECATION/d'
+	$(BIN)/python -m pip check
+	touch $(STAMP)
+
+train: install
+	$(BIN)/chatbot train
+
+demo: install
+	$(BIN)/chatbot demo
+
+serve: install
+	$(BIN)/chatbot serve
+
+test: install
+	$(BIN)/chatbot train
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/bench_nlu.py
+
+clean:
+	rm -rf $(VENV) models .pytest_cache .ruff_cache

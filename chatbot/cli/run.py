@@ -1,0 +1,68 @@
+"""``chatbot train``, ``chatbot serve`` and ``chatbot demo``: the assistant's processes."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from chatbot import runner
+
+
+def _train(force: bool = False):  # noqa: ANN202 - returns a Path
+    from chatbot.training import train
+
+    path = train(force=force)
+    typer.echo(f"Model: {path}")
+    return path
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("train")
+    def train_command(force: bool = typer.Option(False, help="Train even if the model is current.")) -> None:
+        """Train the model if its config, domain or data changed."""
+        _train(force)
+
+    @app.command("serve")
+    def serve_command(
+        rasa_port: int = typer.Option(runner.RASA_PORT, help="Rasa server port."),
+        actions_port: int = typer.Option(runner.ACTIONS_PORT, help="Action server port."),
+        interface: str = typer.Option("127.0.0.1", help="Address the Rasa server listens on."),
+    ) -> None:
+        """Run the action server and the Rasa server in the foreground until Ctrl-C."""
+        from chatbot.db.migrate import upgrade_database
+
+        upgrade_database()
+        model = _train()
+        servers = runner.start_servers(
+            model, rasa_port=rasa_port, actions_port=actions_port, interface=interface
+        )
+        sys.exit(runner.run_until_stopped(servers))
+
+    @app.command("demo")
+    def demo_command(
+        rasa_port: int = typer.Option(runner.RASA_PORT, help="Rasa server port."),
+        actions_port: int = typer.Option(runner.ACTIONS_PORT, help="Action server port."),
+    ) -> None:
+        """Load the demo school, start both servers and chat with the assistant here."""
+        from chatbot.db.migrate import upgrade_database
+        from chatbot.terminal_chat import chat
+
+        upgrade_database()
+        _load_demo_school()
+        model = _train()
+        servers = runner.start_servers(model, rasa_port=rasa_port, actions_port=actions_port)
+        try:
+            typer.echo("Đang khởi động trợ lý…")
+            runner.wait_until_ready(servers, rasa_port=rasa_port, actions_port=actions_port)
+            chat(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            servers.stop()
+
+
+def _load_demo_school() -> None:
+    from chatbot.school.demo import load_demo_school
+
+    load_demo_school(echo=typer.echo)

@@ -1,0 +1,83 @@
+"""Rasa tracker and lock stores chosen by environment variables.
+
+``endpoints.yml`` names these classes, so one file serves every deployment:
+
+- ``TRACKER_STORE_URL`` (e.g. ``postgresql://rasa@db:5432/rasa``) → Rasa's ``SQLTrackerStore``;
+  unset → the in-memory tracker store.
+- ``LOCK_STORE_URL`` (e.g. ``redis://cache:6379/1``) → a Redis lock store; unset → in memory.
+
+Each class's constructor returns an instance of the store it chose (``__new__`` returns a
+different class), so Rasa sees an ordinary built-in store.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
+from sqlalchemy.engine import make_url
+
+from chatbot.settings import SettingsError
+
+
+def _url(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def sql_tracker_store_kwargs(url: str) -> dict[str, Any]:
+    """Translate a database URL into ``SQLTrackerStore`` keyword arguments."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy raises several types here
+        raise SettingsError("TRACKER_STORE_URL is not a valid database address") from exc
+    return {
+        "dialect": parsed.drivername,
+        "host": parsed.host,
+        "port": parsed.port,
+        "db": parsed.database,
+        "username": parsed.username,
+        "password": parsed.password,
+        "query": dict(parsed.query),
+    }
+
+
+class EnvironmentTrackerStore(TrackerStore):
+    """SQL tracker store when ``TRACKER_STORE_URL`` is set, in-memory otherwise."""
+
+    def __new__(cls, domain: Any = None, event_broker: Any = None, **_: Any) -> TrackerStore:  # type: ignore[misc]
+        url = _url("TRACKER_STORE_URL")
+        if url is None:
+            return InMemoryTrackerStore(domain, event_broker)
+        return SQLTrackerStore(domain=domain, event_broker=event_broker, **sql_tracker_store_kwargs(url))
+
+
+def redis_lock_store_kwargs(url: str) -> dict[str, Any]:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    if parsed.scheme not in {"redis", "rediss"} or not parsed.hostname:
+        raise SettingsError("LOCK_STORE_URL must look like redis://host:6379/0")
+    database = parsed.path.lstrip("/") or "0"
+    if not database.isdigit():
+        raise SettingsError("LOCK_STORE_URL must end with a database number, e.g. /0")
+    return {
+        "host": parsed.hostname,
+        "port": parsed.port or 6379,
+        "db": int(database),
+        "password": parsed.password,
+        "use_ssl": parsed.scheme == "rediss",
+        "key_prefix": os.environ.get("LOCK_STORE_KEY_PREFIX") or None,
+    }
+
+
+class EnvironmentLockStore(LockStore):
+    """Redis lock store when ``LOCK_STORE_URL`` is set, in-memory otherwise."""
+
+    def __new__(cls, endpoint_config: Any = None, **_: Any) -> LockStore:  # type: ignore[misc]
+        url = _url("LOCK_STORE_URL")
+        if url is None:
+            return InMemoryLockStore()
+        return RedisLockStore(**redis_lock_store_kwargs(url))

@@ -1,0 +1,128 @@
+"""Run the action server and the Rasa server together, and stop both cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from chatbot.settings import PROJECT_ROOT, get_settings
+
+RASA_PORT = 5005
+ACTIONS_PORT = 5055
+STOP_GRACE_SECONDS = 10
+
+
+@dataclass
+class ServerSet:
+    """The child processes of one running assistant."""
+
+    processes: list[subprocess.Popen]
+
+    def alive(self) -> bool:
+        return all(p.poll() is None for p in self.processes)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for process in self.processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def render_endpoints(action_url: str) -> Path:
+    """Write the endpoints file Rasa reads, with the configured action server address."""
+    template = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
+    rendered = template.replace('"http://127.0.0.1:5055/webhook"', f'"{action_url}"')
+    target = get_settings().data_dir / "endpoints.runtime.yml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(rendered, encoding="utf-8")
+    return target
+
+
+def start_servers(
+    model: Path,
+    *,
+    rasa_port: int = RASA_PORT,
+    actions_port: int = ACTIONS_PORT,
+    interface: str = "127.0.0.1",
+    extra_rasa_args: Sequence[str] = (),
+) -> ServerSet:
+    """Start the action server, then the Rasa server with the REST and configured channels."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
+    action_url = f"http://127.0.0.1:{actions_port}/webhook"
+    actions = subprocess.Popen(
+        [_bin("rasa"), "run", "actions", "--actions", "actions", "-p", str(actions_port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+    )
+    rasa = subprocess.Popen(
+        [
+            _bin("rasa"), "run",
+            "-m", str(model),
+            "--endpoints", str(render_endpoints(action_url)),
+            "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+            "-i", interface,
+            "-p", str(rasa_port),
+            *extra_rasa_args,
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+    )
+    return ServerSet([actions, rasa])
+
+
+def wait_until_ready(
+    servers: ServerSet, rasa_port: int = RASA_PORT, actions_port: int = ACTIONS_PORT, timeout: float = 300
+) -> None:
+    """Block until both servers answer their health checks; raise if one exits first."""
+    deadline = time.monotonic() + timeout
+    urls = [f"http://127.0.0.1:{actions_port}/health", f"http://127.0.0.1:{rasa_port}/"]
+    pending = list(urls)
+    while pending:
+        if not servers.alive():
+            raise RuntimeError("a server exited during start-up; see the log above")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"servers not ready after {timeout:.0f} s: {', '.join(pending)}")
+        try:
+            if httpx.get(pending[0], timeout=2).status_code == 200:
+                pending.pop(0)
+                continue
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+
+
+def run_until_stopped(servers: ServerSet) -> int:
+    """Wait in the foreground; Ctrl-C or SIGTERM stops both servers. Returns an exit code."""
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stopping and servers.alive():
+            time.sleep(0.3)
+    finally:
+        servers.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if stopping else 1

@@ -1,0 +1,198 @@
+"""One-time invite codes: issued per student (parent or student role) or per teacher.
+
+Only a SHA-256 hash of a code is stored. Codes are 8 characters from an alphabet without
+look-alike characters, shown as ``ABCD-2345``; typing is forgiving about case, spaces and
+the hyphen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from chatbot.db.models import Channel, InviteAttempt, InviteCode, Role
+from chatbot.settings import get_settings
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+CODE_PATTERN = re.compile(r"(?<![A-Za-z0-9])([A-Za-z2-9]{4})[-\s]?([A-Za-z2-9]{4})(?![A-Za-z0-9])")
+
+
+def normalize_code(raw: str) -> str | None:
+    """Return the canonical 8-character code in ``raw``, or None if it holds none."""
+    cleaned = re.sub(r"[\s-]", "", raw.strip()).upper()
+    if len(cleaned) == CODE_LENGTH and all(ch in ALPHABET for ch in cleaned):
+        return cleaned
+    return None
+
+
+def find_code(text: str) -> str | None:
+    """Find the first invite-code-looking token in a message (at least one digit in it)."""
+    for match in CODE_PATTERN.finditer(text):
+        candidate = normalize_code(match.group(1) + match.group(2))
+        if candidate and any(ch.isdigit() for ch in candidate):
+            return candidate
+    return None
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode("ascii")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def issue_invite(
+    session: Session,
+    *,
+    role: Role,
+    student_id: int | None = None,
+    staff_member_id: int | None = None,
+    ttl_days: int | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Create a code for a student (parent/student role) or a staff member; return it shown once."""
+    if role in (Role.PARENT, Role.STUDENT) and student_id is None:
+        raise ValueError("a parent or student invite needs a student")
+    if role in (Role.TEACHER, Role.STAFF) and staff_member_id is None:
+        raise ValueError("a teacher or staff invite needs a staff member")
+    now = now or _now()
+    ttl = ttl_days if ttl_days is not None else get_settings().invite_ttl_days
+    code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    while not any(ch.isdigit() for ch in code):
+        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    session.add(
+        InviteCode(
+            code_hash=hash_code(code),
+            role=role,
+            student_id=student_id,
+            staff_member_id=staff_member_id,
+            created_at=now,
+            expires_at=now + timedelta(days=ttl),
+        )
+    )
+    session.flush()
+    return format_code(code)
+
+
+def revoke_invites(
+    session: Session,
+    *,
+    student_id: int | None = None,
+    staff_member_id: int | None = None,
+    role: Role | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Revoke unused codes of a student or staff member (optionally of one role); return how many."""
+    query = update(InviteCode).where(InviteCode.used_at.is_(None), InviteCode.revoked_at.is_(None))
+    if student_id is not None:
+        query = query.where(InviteCode.student_id == student_id)
+    if staff_member_id is not None:
+        query = query.where(InviteCode.staff_member_id == staff_member_id)
+    if role is not None:
+        query = query.where(InviteCode.role == role)
+    result = session.execute(query.values(revoked_at=now or _now()))
+    return result.rowcount or 0
+
+
+class CodeProblem(str, Enum):
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED = "used"
+    REVOKED = "revoked"
+    LOCKED_OUT = "locked_out"
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    invite: InviteCode | None
+    problem: CodeProblem | None
+
+
+def is_locked_out(session: Session, channel: Channel, external_id: str, now: datetime | None = None) -> bool:
+    """True after too many wrong codes from this account within the failure window."""
+    settings = get_settings()
+    now = now or _now()
+    window_start = now - timedelta(minutes=settings.invite_failure_window_minutes)
+    lock_start = now - timedelta(minutes=settings.invite_lockout_minutes)
+    recent = session.execute(
+        select(InviteAttempt.attempted_at)
+        .where(
+            InviteAttempt.channel == channel,
+            InviteAttempt.external_id == external_id,
+            InviteAttempt.attempted_at >= min(window_start, lock_start),
+        )
+        .order_by(InviteAttempt.attempted_at)
+    ).scalars().all()
+    # Locked when some window of `invite_failure_window_minutes` holds the maximum number of
+    # failures and the last of them is within the lock-out period.
+    limit = settings.invite_max_failures
+    window = timedelta(minutes=settings.invite_failure_window_minutes)
+    for i in range(len(recent) - limit + 1):
+        first, last = recent[i], recent[i + limit - 1]
+        if last - first <= window and last >= lock_start:
+            return True
+    return False
+
+
+def record_failure(session: Session, channel: Channel, external_id: str, now: datetime | None = None) -> None:
+    session.add(InviteAttempt(channel=channel, external_id=external_id, attempted_at=now or _now()))
+    session.flush()
+
+
+def purge_attempts(session: Session, older_than: timedelta = timedelta(days=1)) -> int:
+    result = session.execute(delete(InviteAttempt).where(InviteAttempt.attempted_at < _now() - older_than))
+    return result.rowcount or 0
+
+
+def check_code(session: Session, code: str, now: datetime | None = None) -> CodeCheck:
+    """Look a typed code up without using it (``code`` in any accepted form)."""
+    now = now or _now()
+    canonical = normalize_code(code)
+    if canonical is None:
+        return CodeCheck(None, CodeProblem.UNKNOWN)
+    invite = session.execute(
+        select(InviteCode).where(InviteCode.code_hash == hash_code(canonical))
+    ).scalar_one_or_none()
+    if invite is None:
+        return CodeCheck(None, CodeProblem.UNKNOWN)
+    if invite.revoked_at is not None:
+        return CodeCheck(invite, CodeProblem.REVOKED)
+    if invite.used_at is not None:
+        return CodeCheck(invite, CodeProblem.USED)
+    if invite.expires_at <= now:
+        return CodeCheck(invite, CodeProblem.EXPIRED)
+    return CodeCheck(invite, None)
+
+
+def claim_code(session: Session, invite: InviteCode, account_id: int, now: datetime | None = None) -> bool:
+    """Mark a code used by ``account_id``; False if another request used it first (atomic)."""
+    result = session.execute(
+        update(InviteCode)
+        .where(InviteCode.id == invite.id, InviteCode.used_at.is_(None), InviteCode.revoked_at.is_(None))
+        .values(used_at=now or _now(), used_by_account_id=account_id)
+        .execution_options(synchronize_session=False)
+    )
+    return (result.rowcount or 0) == 1
+
+
+def count_active_invites(session: Session, student_id: int) -> int:
+    return session.execute(
+        select(func.count(InviteCode.id)).where(
+            InviteCode.student_id == student_id,
+            InviteCode.used_at.is_(None),
+            InviteCode.revoked_at.is_(None),
+        )
+    ).scalar_one()

@@ -1,0 +1,47 @@
+"""endpoints.yml's stores: in memory when unset, PostgreSQL and Redis when configured."""
+
+import pytest
+from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from chatbot.rasa_stores import EnvironmentLockStore, EnvironmentTrackerStore
+from chatbot.settings import SettingsError
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def test_unset_variables_give_in_memory_stores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
+    monkeypatch.delenv("LOCK_STORE_URL", raising=False)
+    assert isinstance(EnvironmentTrackerStore(Domain.empty()), InMemoryTrackerStore)
+    assert isinstance(EnvironmentLockStore(), InMemoryLockStore)
+
+
+async def test_tracker_store_on_postgresql(monkeypatch: pytest.MonkeyPatch, postgres_url: str) -> None:
+    monkeypatch.setenv("TRACKER_STORE_URL", postgres_url)
+    store = EnvironmentTrackerStore(Domain.empty())
+    assert isinstance(store, SQLTrackerStore)
+    tracker = DialogueStateTracker.from_events("parent-1", [UserUttered("xin chào")])
+    await store.save(tracker)
+    restored = await store.retrieve("parent-1")
+    assert restored is not None
+    assert [e.text for e in restored.events if isinstance(e, UserUttered)] == ["xin chào"]
+
+
+async def test_lock_store_on_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCK_STORE_URL", REDIS_URL)
+    store = EnvironmentLockStore()
+    assert isinstance(store, RedisLockStore)
+    store.red.ping()  # fails loudly when Redis is down
+    async with store.lock("parent-2"):
+        assert store.get_lock("parent-2") is not None
+    store.red.delete(store.key_prefix + "parent-2")
+
+
+def test_malformed_lock_store_url_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCK_STORE_URL", "http://example/0")
+    with pytest.raises(SettingsError, match="LOCK_STORE_URL"):
+        EnvironmentLockStore()
