@@ -4,10 +4,11 @@
 
 - ``TRACKER_STORE_URL`` (e.g. ``postgresql://rasa@db:5432/rasa``) → Rasa's ``SQLTrackerStore``;
   unset → the in-memory tracker store.
-- ``LOCK_STORE_URL`` (e.g. ``redis://cache:6379/1``) → a Redis lock store; unset → in memory.
+- ``LOCK_STORE_URL`` (e.g. ``redis://cache:6379/1``) → an atomic Redis lock store
+  (:mod:`chatbot.locks`); unset → in memory.
 
 Each class's constructor returns an instance of the store it chose (``__new__`` returns a
-different class), so Rasa sees an ordinary built-in store.
+different class), so Rasa sees an ordinary store.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from sqlalchemy.engine import make_url
 
+from chatbot.locks import AtomicRedisLockStore
 from chatbot.settings import SettingsError
 
 
@@ -55,7 +57,8 @@ class EnvironmentTrackerStore(TrackerStore):
 
 
 def redis_lock_store_kwargs(url: str) -> dict[str, Any]:
-    from urllib.parse import urlparse
+    """Translate a ``redis://[user:password@]host[:port]/db`` address into lock store arguments."""
+    from urllib.parse import unquote, urlparse
 
     parsed = urlparse(url)
     if parsed.scheme not in {"redis", "rediss"} or not parsed.hostname:
@@ -67,17 +70,26 @@ def redis_lock_store_kwargs(url: str) -> dict[str, Any]:
         "host": parsed.hostname,
         "port": parsed.port or 6379,
         "db": int(database),
-        "password": parsed.password,
+        "username": unquote(parsed.username) if parsed.username else None,
+        "password": unquote(parsed.password) if parsed.password else None,
         "use_ssl": parsed.scheme == "rediss",
         "key_prefix": os.environ.get("LOCK_STORE_KEY_PREFIX") or None,
     }
 
 
 class EnvironmentLockStore(LockStore):
-    """Redis lock store when ``LOCK_STORE_URL`` is set, in-memory otherwise."""
+    """Atomic Redis lock store when ``LOCK_STORE_URL`` is set, in-memory otherwise.
+
+    Rasa's own ``RedisLockStore`` lets two replicas hold one conversation's lock at once
+    (RasaHQ/rasa#9213), so replicas share :class:`chatbot.locks.AtomicRedisLockStore`.
+    """
 
     def __new__(cls, endpoint_config: Any = None, **_: Any) -> LockStore:  # type: ignore[misc]
         url = _url("LOCK_STORE_URL")
         if url is None:
             return InMemoryLockStore()
-        return RedisLockStore(**redis_lock_store_kwargs(url))
+        kwargs = redis_lock_store_kwargs(url)
+        try:
+            return AtomicRedisLockStore(**kwargs)
+        except ValueError as exc:
+            raise SettingsError(f"LOCK_STORE_KEY_PREFIX: {exc}") from exc

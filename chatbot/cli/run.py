@@ -63,6 +63,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _load_demo_school() -> None:
-    from chatbot.school.demo import load_demo_school
+    from chatbot.cli.demo import load_and_print_demo
 
-    load_demo_school(echo=typer.echo)
+    load_and_print_demo()

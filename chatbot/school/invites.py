@@ -121,30 +121,41 @@ class CodeCheck:
     problem: CodeProblem | None
 
 
-def is_locked_out(session: Session, channel: Channel, external_id: str, now: datetime | None = None) -> bool:
-    """True after too many wrong codes from this account within the failure window."""
+def locked_until(
+    session: Session, channel: Channel, external_id: str, now: datetime | None = None
+) -> datetime | None:
+    """When the lock-out of this account ends, or None if it may try a code now.
+
+    An account is locked for ``invite_lockout_minutes`` after the failure that completes
+    ``invite_max_failures`` wrong codes within ``invite_failure_window_minutes``.
+    """
     settings = get_settings()
     now = now or _now()
-    window_start = now - timedelta(minutes=settings.invite_failure_window_minutes)
-    lock_start = now - timedelta(minutes=settings.invite_lockout_minutes)
+    window = timedelta(minutes=settings.invite_failure_window_minutes)
+    lockout = timedelta(minutes=settings.invite_lockout_minutes)
+    limit = settings.invite_max_failures
+    # Failures older than this cannot belong to a window whose last failure still locks.
+    since = now - lockout - window
     recent = session.execute(
         select(InviteAttempt.attempted_at)
         .where(
             InviteAttempt.channel == channel,
             InviteAttempt.external_id == external_id,
-            InviteAttempt.attempted_at >= min(window_start, lock_start),
+            InviteAttempt.attempted_at >= since,
         )
         .order_by(InviteAttempt.attempted_at)
     ).scalars().all()
-    # Locked when some window of `invite_failure_window_minutes` holds the maximum number of
-    # failures and the last of them is within the lock-out period.
-    limit = settings.invite_max_failures
-    window = timedelta(minutes=settings.invite_failure_window_minutes)
+    until: datetime | None = None
     for i in range(len(recent) - limit + 1):
         first, last = recent[i], recent[i + limit - 1]
-        if last - first <= window and last >= lock_start:
-            return True
-    return False
+        if last - first <= window and last + lockout > now:
+            until = max(until, last + lockout) if until else last + lockout
+    return until
+
+
+def is_locked_out(session: Session, channel: Channel, external_id: str, now: datetime | None = None) -> bool:
+    """True after too many wrong codes from this account within the failure window."""
+    return locked_until(session, channel, external_id, now) is not None
 
 
 def record_failure(session: Session, channel: Channel, external_id: str, now: datetime | None = None) -> None:

@@ -1,12 +1,13 @@
 """endpoints.yml's stores: in memory when unset, PostgreSQL and Redis when configured."""
 
 import pytest
-from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from chatbot.locks import AtomicRedisLockStore
 from chatbot.rasa_stores import EnvironmentLockStore, EnvironmentTrackerStore
 from chatbot.settings import SettingsError
 
@@ -34,7 +35,7 @@ async def test_tracker_store_on_postgresql(monkeypatch: pytest.MonkeyPatch, post
 async def test_lock_store_on_redis(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOCK_STORE_URL", REDIS_URL)
     store = EnvironmentLockStore()
-    assert isinstance(store, RedisLockStore)
+    assert isinstance(store, AtomicRedisLockStore)
     store.red.ping()  # fails loudly when Redis is down
     async with store.lock("parent-2"):
         assert store.get_lock("parent-2") is not None

@@ -1,0 +1,227 @@
+"""The incident report form (section 2): what happened, which class, when, a short description.
+
+Slots are filled by :class:`ValidateIncidentForm` from the text typed when each one is asked
+(custom mappings), so any wording or button works; "thôi", "hủy", "dừng lại" stop the form and
+nothing is stored. The trigger message may already say what happened ("có người lạ vào lớp"),
+and a linked account's class is the default.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import account_view, address, capitalized, db, is_cancel, now, sender, user_text
+from chatbot.db.models import IncidentKind
+from chatbot.school import incidents
+from chatbot.school.dates import When, WhenProblem, parse_when
+from chatbot.school.incidents import KIND_LABELS, ClassProblem, class_for_report, kind_in
+
+FORM = "incident_form"
+KIND, CLASS, TIME, TIME_LABEL, DESCRIPTION = (
+    "incident_kind", "incident_class", "incident_time", "incident_time_label", "incident_description",
+)
+FORM_SLOTS = (KIND, CLASS, TIME, TIME_LABEL, DESCRIPTION)
+NO_MORE = ("không có thêm", "khong co them", "không", "khong", "bỏ qua", "bo qua", "không có", "khong co")
+
+DISPATCH_ADVICE = (
+    "Theo mục 2, khi phát hiện người lạ tham gia lớp học hoặc tình huống mất an ninh, an toàn, "
+    "học sinh báo ngay cho giáo viên phụ trách lớp học và cha mẹ để có biện pháp xử lý."
+)
+KIND_ADVICE = {
+    IncidentKind.STRANGER: (
+        "Các con không nên trò chuyện với người lạ hay bấm vào đường link họ gửi; nếu được, nên chụp "
+        "lại màn hình để thầy cô xử lý."
+    ),
+    IncidentKind.OFFENSIVE_CONTENT: (
+        "Các con không nên xem tiếp, chia sẻ hay bình luận lại nội dung đó; nên chụp màn hình làm "
+        "bằng chứng cho thầy cô."
+    ),
+    IncidentKind.HARASSMENT: (
+        "Con không nên đáp trả; nên lưu lại tin nhắn, hình ảnh làm bằng chứng và nhờ bố mẹ, thầy cô "
+        "hỗ trợ."
+    ),
+    IncidentKind.ACCOUNT_TAKEOVER: (
+        "Mục 2 nhắc mỗi người tự bảo vệ tài khoản cá nhân, tuyệt đối không chia sẻ tài khoản và mật "
+        "khẩu. Nếu còn đăng nhập được, nên đổi mật khẩu ngay và đăng xuất khỏi các thiết bị lạ."
+    ),
+}
+
+_TIME_PROBLEMS = {
+    WhenProblem.UNRECOGNIZED: "Dạ, em chưa hiểu thời điểm này.",
+    WhenProblem.INVALID: "Dạ, ngày giờ này không hợp lệ.",
+    WhenProblem.FUTURE: "Dạ, thời điểm này chưa tới ạ.",
+}
+
+
+def _stop() -> dict[str, Any]:
+    return {**dict.fromkeys(FORM_SLOTS), "requested_slot": None}
+
+
+def _asked(tracker: Tracker, slot: str) -> bool:
+    return tracker.get_slot("requested_slot") == slot
+
+
+class ValidateIncidentForm(FormValidationAction):
+    def name(self) -> str:
+        return f"validate_{FORM}"
+
+    async def extract_incident_kind(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if _asked(tracker, KIND):
+            return {KIND: user_text(tracker)}
+        if tracker.get_slot("requested_slot") is None and tracker.get_slot(KIND) is None:
+            kind = kind_in(user_text(tracker))  # the message that opened the form
+            return {KIND: kind.value} if kind else {}
+        return {}
+
+    def validate_incident_kind(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        if is_cancel(text):
+            return _stop()
+        if text in {k.value for k in IncidentKind}:
+            return {KIND: text}
+        kind = kind_in(text)
+        if kind is None or kind is IncidentKind.SCAM:
+            dispatcher.utter_message(text="Dạ, em chưa rõ loại sự cố; vui lòng chọn một mục bên dưới.")
+            return {KIND: None}
+        return {KIND: kind.value}
+
+    async def extract_incident_class(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if _asked(tracker, CLASS):
+            return {CLASS: user_text(tracker)}
+        if tracker.get_slot("requested_slot") is None and tracker.get_slot(CLASS) is None:
+            view = await account_view(tracker)
+            class_ids = {s.class_id for s in view.students}
+            if len(class_ids) == 1:  # default: the linked student's class
+                return {CLASS: view.students[0].class_name}
+        return {}
+
+    async def validate_incident_class(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        if is_cancel(text):
+            return _stop()
+        view = await account_view(tracker)
+        found = await db(class_for_report, view, text)
+        if found is ClassProblem.NOT_FOUND:
+            dispatcher.utter_message(text=f"Dạ, em không tìm thấy lớp «{text.strip()}» trong danh sách.")
+            return {CLASS: None}
+        if found is ClassProblem.NOT_ALLOWED:
+            dispatcher.utter_message(
+                text="Dạ, tài khoản này chỉ gửi báo cáo cho lớp của học sinh đã liên kết."
+            )
+            return {CLASS: None}
+        return {CLASS: str(found[0])}
+
+    async def extract_incident_time(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {TIME: user_text(tracker)} if _asked(tracker, TIME) else {}
+
+    def validate_incident_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        if is_cancel(text):
+            return _stop()
+        when = parse_when(text, now())
+        if isinstance(when, When):
+            return {TIME: when.at.isoformat(), TIME_LABEL: when.label}
+        dispatcher.utter_message(
+            text=f"{_TIME_PROBLEMS[when]} Vui lòng gõ lại, ví dụ: «vừa xong», «sáng nay», «hôm qua 8h» "
+            "hoặc «20/11 lúc 14h30»."
+        )
+        return {TIME: None}
+
+    async def extract_incident_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {DESCRIPTION: user_text(tracker)} if _asked(tracker, DESCRIPTION) else {}
+
+    def validate_incident_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if is_cancel(text):
+            return _stop()
+        if text.lower().strip(" .!") in NO_MORE:
+            text = ""
+        return {DESCRIPTION: text[: incidents.MAX_DESCRIPTION]}
+
+
+class ActionAskIncidentClass(Action):
+    """Asks which class, offering the account's classes as buttons."""
+
+    def name(self) -> str:
+        return "action_ask_incident_class"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        view = await account_view(tracker)
+        buttons = [
+            {"title": f"Lớp {s.class_name} (em {s.full_name})", "payload": f"lớp {s.class_name}"}
+            for s in view.students
+        ]
+        buttons.append({"title": "Dừng báo cáo", "payload": "thôi"})
+        dispatcher.utter_message(
+            text="Dạ, sự cố xảy ra ở lớp nào ạ? (ví dụ: 6A)", buttons=buttons
+        )
+        return []
+
+
+class ActionSubmitIncident(Action):
+    def name(self) -> str:
+        return "action_submit_incident"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        values = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
+        if any(values[slot] is None for slot in (KIND, CLASS, TIME, DESCRIPTION)):
+            dispatcher.utter_message(text="Dạ, em đã dừng báo cáo; chưa có thông tin nào được lưu.")
+            return reset
+        channel, external_id = sender(tracker)
+        kind = IncidentKind(values[KIND])
+        outcome = await db(
+            incidents.report_incident,
+            channel=channel,
+            external_id=external_id,
+            kind=kind,
+            class_id=int(values[CLASS]),
+            occurred_at=datetime.fromisoformat(values[TIME]),
+            description=values[DESCRIPTION],
+            time_label=values[TIME_LABEL],
+            now=now(),
+        )
+        view = await account_view(tracker)
+        you = address(view)
+        if outcome.alerted:
+            sent = "Thầy cô chủ nhiệm đã được báo ngay qua trợ lý."
+        else:
+            sent = (
+                f"Thầy cô chủ nhiệm lớp {outcome.class_name} chưa kết nối với trợ lý, {you} vui lòng "
+                "báo trực tiếp cho giáo viên phụ trách lớp."
+            )
+        dispatcher.utter_message(
+            text=f"Dạ, nhà trường đã nhận báo cáo {outcome.reference} ({KIND_LABELS[kind].lower()}, "
+            f"lớp {outcome.class_name}). {sent}"
+        )
+        advice = DISPATCH_ADVICE + (f"\n{KIND_ADVICE[kind]}" if kind in KIND_ADVICE else "")
+        dispatcher.utter_message(text=advice)
+        dispatcher.utter_message(
+            text=f"{capitalized(you)} sẽ nhận được tin khi thầy cô xử lý xong báo cáo {outcome.reference}."
+        )
+        return reset

@@ -1,0 +1,99 @@
+"""Which classes a timetable or "how do I join" question is about, and how lessons read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from rasa_sdk import Tracker
+
+from actions.common import NOT_LINKED, db, entity, user_text, weekday_name
+from chatbot.school.accounts import AccountView, LinkedStudent
+from chatbot.school.timetable import Lesson, class_names, find_class, mentioned_class
+
+SECRET_NOTE = (
+    "🔒 Thông tin vào lớp chỉ dành cho học sinh của lớp; tuyệt đối không chia sẻ tài khoản và "
+    "mật khẩu lớp học cho người khác (mục 2)."
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A class to answer about, and how to name it in the reply."""
+
+    class_id: int
+    class_name: str
+    who: str
+    students: tuple[LinkedStudent, ...] = ()
+
+
+def _student_targets(students: tuple[LinkedStudent, ...]) -> list[Target]:
+    by_class: dict[int, list[LinkedStudent]] = {}
+    for student in students:
+        by_class.setdefault(student.class_id, []).append(student)
+    targets = []
+    for class_id, group in by_class.items():
+        names = " và ".join(f"em {s.full_name}" for s in group)
+        class_name = group[0].class_name
+        targets.append(Target(class_id, class_name, f"{names} (lớp {class_name})", tuple(group)))
+    return targets
+
+
+async def targets_for(tracker: Tracker, view: AccountView) -> list[Target] | str:
+    """The classes asked about, or a refusal to send when the account may not see them."""
+    name = mentioned_class(user_text(tracker))
+    if name:
+        found = await db(find_class, name, view.school_ids or None)
+        if not found:
+            return f"Dạ, em không tìm thấy lớp {name} trong danh sách lớp của trường."
+        allowed = [c for c in found if c.id in view.class_ids]
+        if not allowed:
+            if not view.linked:
+                return NOT_LINKED + " Lịch học và thông tin vào lớp chỉ gửi cho tài khoản đã liên kết."
+            mine = ", ".join(await db(class_names, view.class_ids))
+            return (
+                f"Dạ, tài khoản này chỉ xem được lịch học và thông tin vào lớp của lớp đã liên kết "
+                f"({mine}), không xem được lớp {name}."
+            )
+        chosen = allowed[0]
+        students = tuple(s for s in view.students if s.class_id == chosen.id)
+        if students:
+            return _student_targets(students)
+        return [Target(chosen.id, chosen.name, f"lớp {chosen.name}")]
+    if not view.students:
+        return NOT_LINKED if view.staff is None else []
+    wanted = entity(tracker, "student_id")
+    students = view.students
+    if wanted and wanted.isdigit() and view.student(int(wanted)):
+        students = (view.student(int(wanted)),)
+    return _student_targets(students)
+
+
+def lesson_line(lesson: Lesson, with_class: bool = False) -> str:
+    period = f"Tiết {lesson.period}, " if lesson.period else ""
+    text = f"• {period}{lesson.starts_at:%H:%M}–{lesson.ends_at:%H:%M}: {lesson.subject}"
+    if with_class:
+        text += f", lớp {lesson.class_name}"
+    if lesson.teacher_name:
+        text += f" ({lesson.teacher_name})"
+    if lesson.platform:
+        text += f" — {lesson.platform}"
+    return text
+
+
+def meeting_lines(lesson: Lesson) -> list[str]:
+    meeting = lesson.meeting
+    if meeting is None:
+        return []
+    lines = []
+    if meeting.meeting_id:
+        lines.append(f"   Mã phòng: {meeting.meeting_id}")
+    if meeting.password:
+        lines.append(f"   Mật khẩu: {meeting.password}")
+    if meeting.link:
+        lines.append(f"   Link: {meeting.link}")
+    return lines
+
+
+def day_label(lesson_day: date) -> str:
+    return f"{weekday_name(lesson_day)} {lesson_day:%d/%m/%Y}"

@@ -1,0 +1,353 @@
+"""Load benchmark: real HTTP against the REST channel, our assistant against Rasa's defaults.
+
+    .venv/bin/python bench/bench_load.py [--quick] [--seconds 20] [--levels 1,10,50]
+                                         [--skip-baseline] [--json results/load.json]
+
+For each set-up (model × stores × replicas) it starts the action server and the Rasa
+replicas on free local ports, warms them up, then runs closed-loop clients at each
+concurrency level for a fixed time: every client sends a message, waits for the reply and
+sends the next, changing sender every few messages, so there are many distinct families.
+The message mix is Vietnamese FAQ questions with and without diacritics, greetings and
+thanks, and out-of-scope questions (which reach the action server and the database).
+Several replicas get requests in turn with no stickiness, as behind a plain load balancer.
+
+Printed per level: answered messages per second, p50/p95/p99 latency, errors, and the peak
+resident memory (RSS) of each process. Set-ups:
+
+- ``ours`` = chatbot/config.yml; ``baseline`` = bench/baseline_config.yml (what ``rasa init``
+  gives: DIET, ResponseSelector, TED, UnexpecTED) trained on the same domain and data;
+- ``embedded`` = in-memory tracker and lock stores, SQLite for school data;
+- ``pg+redis`` = PostgreSQL tracker store and school data, Redis lock store.
+
+Every level stops after ``--seconds`` (requests in flight may add up to their 30 s timeout),
+and the whole run stops by itself. The load client shares the machine's cores with the
+servers, PostgreSQL and Redis, so the figures are a floor for a dedicated server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))  # for tests.scale.cluster
+
+from chatbot.training import DATA, DOMAIN, MODELS_DIR, train  # noqa: E402
+from tests.scale.cluster import Cluster, start_cluster, train_cached, wait_ready  # noqa: E402
+
+BASELINE_CONFIG = PROJECT_ROOT / "bench" / "baseline_config.yml"
+POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+REQUEST_TIMEOUT_SECONDS = 30
+MESSAGES_PER_SENDER = 4
+WARM_UP_MESSAGES = 30
+
+# (kind, text): what families write at 7:50 on a school morning.
+MESSAGES: list[tuple[str, str]] = [
+    ("faq", "tên hiển thị khi học trực tuyến đặt thế nào"),
+    ("faq", "con phải vào lớp trước mấy phút"),
+    ("faq", "trước giờ học cần chuẩn bị những gì"),
+    ("faq", "có phải đọc tài liệu trước buổi học không"),
+    ("faq", "trong giờ học con phải cư xử thế nào"),
+    ("faq", "học online có phải mặc đồng phục không"),
+    ("faq", "phụ huynh cần làm gì khi con học trực tuyến"),
+    ("faq", "ai giám sát các lớp học trực tuyến"),
+    ("faq", "mật khẩu phòng học phải đặt thế nào"),
+    ("faq", "nên dùng phần mềm nào để học trực tuyến"),
+    ("faq", "có được cho bạn mượn tài khoản học không"),
+    ("faq", "có người lạ vào lớp thì phải làm sao"),
+    ("faq", "có người giả danh giáo viên nhắn tin xin tiền"),
+    ("faq", "muốn liên hệ phòng giáo dục thì gọi ở đâu"),
+    ("faq-plain", "ten hien thi dat the nao"),
+    ("faq-plain", "phai vao lop truoc may phut"),
+    ("faq-plain", "co nguoi la vao lop thi lam sao"),
+    ("faq-plain", "phu huynh can lam gi khi con hoc online"),
+    ("faq-plain", "mat khau phong hoc dat sao cho an toan"),
+    ("faq-plain", "hoc online co phai mac dong phuc khong"),
+    ("faq-plain", "ai giam sat lop hoc truc tuyen"),
+    ("faq-plain", "co duoc chia se tai khoan cho ban khong"),
+    ("greeting", "xin chào"),
+    ("greeting", "chào bạn"),
+    ("greeting", "chao ban"),
+    ("greeting", "cảm ơn nhé"),
+    ("greeting", "cam on ban"),
+    ("greeting", "tạm biệt"),
+    ("out-of-scope", "hôm nay thời tiết thế nào"),
+    ("out-of-scope", "giá vàng hôm nay bao nhiêu"),
+    ("out-of-scope", "kể chuyện cười đi"),
+    ("out-of-scope", "cach nau pho bo"),
+    ("out-of-scope", "mua điện thoại nào cho con học tốt"),
+]
+
+
+@dataclass(frozen=True)
+class Setup:
+    model: str  # "ours" or "baseline"
+    stores: str  # "embedded" or "pg+redis"
+    replicas: int = 1
+
+    @property
+    def name(self) -> str:
+        return f"{self.model} / {self.stores} / {self.replicas} replica{'s' if self.replicas > 1 else ''}"
+
+
+@dataclass
+class LevelResult:
+    setup: str
+    concurrency: int
+    answered: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    rss_mib: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def per_second(self) -> float:
+        return self.answered / self.seconds if self.seconds else 0.0
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def cpu_model() -> str:
+    try:
+        output = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return platform.processor() or "unknown"
+    for line in output.splitlines():
+        if line.startswith("Model name:"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def rss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+# --- load generation --------------------------------------------------------------------------
+
+
+async def _client(session: aiohttp.ClientSession, urls: list[str], turn: Iterator[int], worker: int,
+                  prefix: str, deadline: float, latencies: list[float], errors: list[str]) -> None:
+    rng = random.Random(worker)
+    sent = 0
+    sender = f"{prefix}-{worker}-0"
+    while time.monotonic() < deadline:
+        if sent and sent % MESSAGES_PER_SENDER == 0:
+            sender = f"{prefix}-{worker}-{sent}"
+        _, text = rng.choice(MESSAGES)
+        url = urls[next(turn) % len(urls)]
+        start = time.perf_counter()
+        try:
+            async with session.post(url, json={"sender": sender, "message": text}) as response:
+                body = await response.json(content_type=None)
+                if response.status != 200 or not body:
+                    errors.append(f"HTTP {response.status}: {str(body)[:80]}")
+                else:
+                    latencies.append((time.perf_counter() - start) * 1000)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            errors.append(type(exc).__name__)
+        sent += 1
+
+
+async def _sample_memory(pids: dict[str, int], peaks: dict[str, float], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        for name, pid in pids.items():
+            peaks[name] = max(peaks.get(name, 0.0), rss_mib(pid))
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.5)
+
+
+async def run_level(cluster: Cluster, setup: Setup, concurrency: int, seconds: float) -> LevelResult:
+    """Closed-loop clients for ``seconds``; latency of answered messages and peak RSS."""
+    urls = [f"{url}/webhooks/rest/webhook" for url in cluster.rasa_urls]
+    latencies: list[float] = []
+    errors: list[str] = []
+    peaks: dict[str, float] = {}
+    stop = asyncio.Event()
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
+    prefix = f"bench-{concurrency}-{uuid.uuid4().hex[:6]}"
+    async with aiohttp.ClientSession(timeout=timeout,
+                                     connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+        sampler = asyncio.create_task(_sample_memory(cluster.pids, peaks, stop))
+        turn = itertools.count()
+        start = time.monotonic()
+        deadline = start + seconds
+        await asyncio.gather(*(_client(session, urls, turn, worker, prefix, deadline, latencies, errors)
+                               for worker in range(concurrency)))
+        elapsed = time.monotonic() - start
+        stop.set()
+        await sampler
+    if errors:
+        print(f"    {len(errors)} errors, e.g. {errors[0]}", flush=True)
+    return LevelResult(setup.name, concurrency, len(latencies), len(errors), elapsed,
+                       percentile(latencies, 0.50), percentile(latencies, 0.95), percentile(latencies, 0.99),
+                       {name: round(value, 1) for name, value in peaks.items()})
+
+
+async def warm_up(cluster: Cluster) -> None:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        for index in range(WARM_UP_MESSAGES):
+            url = cluster.rasa_urls[index % len(cluster.rasa_urls)]
+            payload = {"sender": f"warm-up-{index % 5}", "message": MESSAGES[index % len(MESSAGES)][1]}
+            async with session.post(f"{url}/webhooks/rest/webhook", json=payload) as response:
+                if response.status != 200:
+                    raise RuntimeError(f"warm-up failed: HTTP {response.status}\n{cluster.log_tail()}")
+                await response.read()
+
+
+# --- set-ups ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def postgres_database(kind: str) -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    name = f"chatbot_bench_{kind}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def migrate(database_url: str) -> None:
+    subprocess.run([sys.executable, "-m", "chatbot", "db", "upgrade"], check=True, cwd=PROJECT_ROOT,
+                   env={**os.environ, "DATABASE_URL": database_url}, capture_output=True)
+
+
+async def bench_setup(setup: Setup, model: Path, levels: list[int], seconds: float, work: Path
+                      ) -> list[LevelResult]:
+    print(f"== {setup.name}: starting", flush=True)
+    with ExitStack() as stack:
+        env = {"CHATBOT_DATA_DIR": str(work / "data")}
+        tracker_url = lock_url = None
+        if setup.stores == "pg+redis":
+            database_url = stack.enter_context(postgres_database(setup.model))
+            tracker_url, lock_url = database_url, REDIS_URL
+            env["LOCK_STORE_KEY_PREFIX"] = f"bench{uuid.uuid4().hex[:8]}"
+        else:
+            database_url = f"sqlite:///{work / 'data' / 'chatbot.sqlite3'}"
+        env["DATABASE_URL"] = database_url
+        migrate(database_url)
+        cluster = start_cluster(model, work / "cluster", replicas=setup.replicas,
+                                tracker_store_url=tracker_url, lock_store_url=lock_url, extra_env=env)
+        stack.callback(cluster.stop)
+        started = time.monotonic()
+        wait_ready(cluster)
+        print(f"   ready in {time.monotonic() - started:.0f} s; RSS at rest: "
+              + ", ".join(f"{n} {rss_mib(p):.0f} MiB" for n, p in cluster.pids.items()), flush=True)
+        await warm_up(cluster)
+        results = []
+        for concurrency in levels:
+            result = await run_level(cluster, setup, concurrency, seconds)
+            print(f"   c={concurrency:>3}: {result.per_second:6.1f}/s  p50 {result.p50_ms:6.0f} ms  "
+                  f"p95 {result.p95_ms:6.0f} ms  p99 {result.p99_ms:6.0f} ms  errors {result.errors}",
+                  flush=True)
+            results.append(result)
+        return results
+
+
+def services_available() -> str | None:
+    """None when PostgreSQL and Redis answer, else why not."""
+    import redis
+    from sqlalchemy import create_engine, text
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
+        engine = create_engine(POSTGRES_ADMIN_URL, future=True)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means the same here
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def print_table(results: list[LevelResult]) -> None:
+    print("\n| set-up | clients | answered/s | p50 ms | p95 ms | p99 ms | errors | peak RSS MiB |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for r in results:
+        rss = ", ".join(f"{name} {value:.0f}" for name, value in sorted(r.rss_mib.items()))
+        print(f"| {r.setup} | {r.concurrency} | {r.per_second:.1f} | {r.p50_ms:.0f} | {r.p95_ms:.0f} | "
+              f"{r.p99_ms:.0f} | {r.errors} | {rss} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="4 s per level, fewer set-ups")
+    parser.add_argument("--seconds", type=float, default=20.0, help="duration of each level (max 20)")
+    parser.add_argument("--levels", default="1,10,50", help="concurrency levels, comma-separated")
+    parser.add_argument("--skip-baseline", action="store_true", help="do not train or run the baseline")
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    args = parser.parse_args()
+    seconds = 4.0 if args.quick else min(args.seconds, 20.0)
+    levels = [int(level) for level in args.levels.split(",")]
+
+    print(f"machine: {cpu_model()}, {len(os.sched_getaffinity(0))} cores; "
+          f"Python {platform.python_version()}; {seconds:.0f} s per level; levels {levels}", flush=True)
+    missing = services_available()
+    if missing:
+        print(f"PostgreSQL/Redis unavailable, pg+redis set-ups skipped: {missing}")
+    models = {"ours": train()}
+    if not args.skip_baseline:
+        print("training the baseline (cached after the first run)…", flush=True)
+        started = time.monotonic()
+        models["baseline"] = train_cached(BASELINE_CONFIG, DOMAIN, DATA, MODELS_DIR / "bench", "baseline")
+        print(f"   baseline model ready in {time.monotonic() - started:.0f} s", flush=True)
+    setups = [Setup("ours", "embedded")]
+    if not missing:
+        setups += [Setup("ours", "pg+redis", 1)] + ([] if args.quick else [Setup("ours", "pg+redis", 2)])
+    if "baseline" in models:
+        setups.append(Setup("baseline", "embedded"))
+        if not missing and not args.quick:
+            setups.append(Setup("baseline", "pg+redis", 1))
+
+    results: list[LevelResult] = []
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
+        for index, setup in enumerate(setups):
+            work = Path(folder) / f"setup-{index}"
+            results += asyncio.run(bench_setup(setup, models[setup.model], levels, seconds, work))
+    print_table(results)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps([asdict(r) | {"per_second": r.per_second} for r in results],
+                                        indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""``chatbot report``: the period report for the education office, as XLSX and Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chatbot.cli.school import SchoolOption, day_option, fail, resolve_school
+from chatbot.db.engine import session_scope
+from chatbot.school.reporting import ReportError, build_report, write_report
+from chatbot.settings import get_settings
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("report")
+    def report(
+        date_from: Annotated[str, typer.Option("--from", help="Từ ngày (DD/MM/YYYY hoặc YYYY-MM-DD).")],
+        date_to: Annotated[str, typer.Option("--to", help="Đến ngày (DD/MM/YYYY hoặc YYYY-MM-DD).")],
+        out: Annotated[
+            Path | None, typer.Option(help="Thư mục lưu báo cáo (mặc định: <data>/reports).")
+        ] = None,
+        school: SchoolOption = None,
+    ) -> None:
+        """Báo cáo gửi Phòng GDĐT: sự vụ, mạo danh, tỉ lệ kết nối và xác nhận nội quy theo lớp."""
+        start, end = day_option(date_from, "--from"), day_option(date_to, "--to")
+        out_dir = out or get_settings().data_dir / "reports"
+        with session_scope() as session:
+            found = resolve_school(session, school)
+            try:
+                term = build_report(session, found, start, end)
+            except ReportError as exc:
+                fail(str(exc))
+            try:
+                xlsx_path, md_path = write_report(term, out_dir)
+            except OSError as exc:
+                fail(f"{out_dir}: không ghi được báo cáo ({exc.strerror})")
+        typer.echo(f"Báo cáo {found.name}, từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}:")
+        typer.echo(f"  Sự vụ (mục 2): {len(term.safety_incidents)} · "
+                   f"mạo danh, lừa đảo (mục 3): {len(term.scams)} · "
+                   f"đã xử lý: {term.handled}/{len(term.incidents)}")
+        typer.echo(f"  Gia đình đã kết nối: {term.linked}/{term.students} · "
+                   f"đã xác nhận nội quy: {term.acknowledged}/{term.students}")
+        typer.echo(f"  Excel: {xlsx_path}")
+        typer.echo(f"  Văn bản (Markdown): {md_path}")
+        typer.echo("Hãy đọc lại, bổ sung mục “Đề xuất, kiến nghị” rồi gửi Phòng GDĐT.")

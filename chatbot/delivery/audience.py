@@ -1,0 +1,172 @@
+"""Who a broadcast goes to: a school, grades, classes or listed students, and their accounts.
+
+An :class:`Audience` names students; the recipients are the *active* chat accounts linked to
+those students (parents and the students themselves), each account once. Its label, stored on
+the broadcast, reads like ``school=HS;grade=6;class=6A,6B;students=6A:1,6A:5``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import distinct, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from chatbot.db.models import AccountLink, ChatAccount, School, SchoolClass, Student
+
+LABEL_LIMIT = 200  # Broadcast.audience length
+_STUDENT_ITEM = re.compile(r"^\s*([0-9A-Za-z.\-_]+)\s*:\s*(\d+)\s*$")
+
+
+class AudienceError(ValueError):
+    """The audience names a school, grade, class or student that does not exist."""
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Students of a school: all of them, or the union of the grades, classes and students given."""
+
+    school: str | None = None
+    grades: tuple[int, ...] = ()
+    classes: tuple[str, ...] = ()
+    students: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def whole_school(self) -> bool:
+        return not (self.grades or self.classes or self.students)
+
+    def label(self, school_code: str | None = None) -> str:
+        """A canonical, readable description (at most 200 characters)."""
+        parts = [f"school={school_code or self.school or ''}"]
+        if self.grades:
+            parts.append("grade=" + ",".join(str(g) for g in sorted(set(self.grades))))
+        if self.classes:
+            parts.append("class=" + ",".join(sorted({c.upper() for c in self.classes})))
+        if self.students:
+            items = sorted({(c.upper(), r) for c, r in self.students})
+            full = ";".join([*parts, "students=" + ",".join(f"{c}:{r}" for c, r in items)])
+            if len(full) <= LABEL_LIMIT:
+                return full
+            # Too many to list: keep which classes they are in.
+            parts.append("students=" + ",".join(f"{c}:…" for c in sorted({c for c, _ in items})))
+        return ";".join(parts)[:LABEL_LIMIT]
+
+
+def parse_students(spec: str) -> tuple[tuple[str, int], ...]:
+    """``"6A:1, 6A:5"`` → ``(("6A", 1), ("6A", 5))``; raises :class:`AudienceError` if malformed."""
+    items: list[tuple[str, int]] = []
+    for raw in spec.split(","):
+        if not raw.strip():
+            continue
+        match = _STUDENT_ITEM.match(raw)
+        if match is None:
+            raise AudienceError(f"“{raw.strip()}” không đúng dạng LỚP:STT (ví dụ 6A:5)")
+        items.append((match.group(1).upper(), int(match.group(2))))
+    if not items:
+        raise AudienceError("chưa nêu học sinh nào; viết LỚP:STT, ví dụ 6A:1,6A:5")
+    return tuple(items)
+
+
+def find_school(session: Session, code: str | None) -> School:
+    """The school with ``code``; without a code, the only school in the database."""
+    if code:
+        school = session.execute(select(School).where(School.code == code)).scalar_one_or_none()
+        if school is None:
+            raise AudienceError(f"không có trường mã {code}")
+        return school
+    schools = session.execute(select(School).limit(2)).scalars().all()
+    if len(schools) != 1:
+        raise AudienceError("hệ thống không có đúng một trường; chọn trường bằng --school MÃ")
+    return schools[0]
+
+
+def _classes_by_name(session: Session, school: School) -> dict[str, SchoolClass]:
+    rows = session.execute(select(SchoolClass).where(SchoolClass.school_id == school.id)).scalars()
+    return {c.name.upper(): c for c in rows}
+
+
+def student_query(session: Session, school: School, audience: Audience) -> Select:
+    """A ``SELECT students.id`` of the audience; unknown grades, classes or rolls raise."""
+    classes = _classes_by_name(session, school)
+    query = select(Student.id).join(SchoolClass, Student.class_id == SchoolClass.id)
+    query = query.where(SchoolClass.school_id == school.id)
+    if audience.whole_school:
+        return query
+    conditions = []
+    for grade in audience.grades:
+        if not any(c.grade == grade for c in classes.values()):
+            raise AudienceError(f"trường {school.code} không có lớp nào thuộc khối {grade}")
+    if audience.grades:
+        conditions.append(SchoolClass.grade.in_(audience.grades))
+    unknown = sorted({c.upper() for c in audience.classes} - classes.keys())
+    unknown += sorted({c.upper() for c, _ in audience.students} - classes.keys() - set(unknown))
+    if unknown:
+        raise AudienceError(f"trường {school.code} không có lớp {', '.join(unknown)}")
+    if audience.classes:
+        conditions.append(SchoolClass.id.in_([classes[c.upper()].id for c in audience.classes]))
+    if audience.students:
+        wanted = {(classes[c.upper()].id, roll) for c, roll in audience.students}
+        found = set(
+            session.execute(
+                select(Student.class_id, Student.roll_number).where(
+                    Student.class_id.in_({cid for cid, _ in wanted})
+                )
+            ).all()
+        )
+        names = {c.id: c.name for c in classes.values()}
+        missing = sorted(wanted - {tuple(row) for row in found})
+        if missing:
+            listed = ", ".join(f"{names[cid]}:{roll}" for cid, roll in missing)
+            raise AudienceError(f"không có học sinh {listed}")
+        conditions.append(
+            or_(*(
+                (Student.class_id == cid) & (Student.roll_number == roll) for cid, roll in wanted
+            ))
+        )
+    return query.where(or_(*conditions))
+
+
+def recipient_query(students: Select) -> Select:
+    """``SELECT DISTINCT chat_accounts.id`` of active accounts linked to ``students``."""
+    return (
+        select(distinct(ChatAccount.id))
+        .join(AccountLink, AccountLink.account_id == ChatAccount.id)
+        .where(AccountLink.student_id.in_(students.scalar_subquery()), ChatAccount.active.is_(True))
+    )
+
+
+def recipients(session: Session, school: School, audience: Audience) -> list[int]:
+    """Ids of the active accounts linked to the audience's students, each once, sorted."""
+    query = recipient_query(student_query(session, school, audience))
+    return sorted(session.execute(query).scalars())
+
+
+def class_recipients(session: Session, class_id: int) -> list[int]:
+    """Ids of the active accounts linked to the students of one class."""
+    students = select(Student.id).where(Student.class_id == class_id)
+    return sorted(session.execute(recipient_query(students)).scalars())
+
+
+def classes_in_scope(session: Session, school_id: int | None, label: str) -> set[str] | None:
+    """Class names a broadcast's label is limited to (grades expanded); ``None`` for no limit.
+
+    Labels that name no grade, class or student (a whole school, or a label written by
+    another part of the system) have no limit.
+    """
+    fields = dict(part.split("=", 1) for part in label.split(";") if "=" in part)
+    if not ({"grade", "class", "students"} & fields.keys()):
+        return None
+    names = {c for c in fields.get("class", "").split(",") if c}
+    names |= {item.split(":", 1)[0] for item in fields.get("students", "").split(",") if item}
+    grades = [int(g) for g in fields.get("grade", "").split(",") if g.strip().isdigit()]
+    if grades and school_id is not None:
+        names |= set(
+            session.execute(
+                select(SchoolClass.name).where(
+                    SchoolClass.school_id == school_id, SchoolClass.grade.in_(grades)
+                )
+            ).scalars()
+        )
+    return names

@@ -1,0 +1,433 @@
+"""The delivery outbox: broadcasts with one Delivery row per recipient, claimed by workers.
+
+Every function takes an open session and leaves committing to the caller, so each call is one
+short transaction in :mod:`chatbot.delivery.worker`.
+
+- Creating a broadcast is idempotent: a second call with the same key returns the first one.
+- Claiming marks due rows ``sending`` with the worker's id and time. On PostgreSQL rows are
+  picked with ``SELECT … FOR UPDATE SKIP LOCKED``, so workers never wait for each other; on
+  SQLite (one writer at a time) a single worker is expected. The claiming ``UPDATE`` repeats
+  the "still claimable" condition, so even two claimers can never both take a row.
+- A ``sending`` row whose claim is older than the lease belongs to a worker that died; any
+  worker takes it over. Live workers renew their claims well inside the lease.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from chatbot.db.models import Broadcast, BroadcastKind, ChatAccount, Delivery, DeliveryStatus
+from chatbot.delivery.quiet_hours import hold, release_time
+
+ERROR_LIMIT = 300  # Delivery.last_error length
+REASON_LIMIT = 120  # ChatAccount.deactivated_reason length
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def derive_key(prefix: str, *parts: object) -> str:
+    """A stable idempotency key ``prefix:<hash>`` from the parts that make a broadcast unique."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()
+    return f"{prefix}:{digest[:32]}"
+
+
+@dataclass(frozen=True)
+class Queued:
+    """The outcome of :func:`queue_broadcast`: ``created`` is False when the key existed."""
+
+    broadcast_id: int
+    created: bool
+    recipients: int
+
+
+def broadcast_exists(session: Session, key: str) -> bool:
+    return session.execute(select(Broadcast.id).where(Broadcast.idempotency_key == key)).first() is not None
+
+
+def _existing(session: Session, key: str) -> Queued | None:
+    found = session.execute(select(Broadcast.id).where(Broadcast.idempotency_key == key)).scalar()
+    if found is None:
+        return None
+    count = session.execute(
+        select(func.count()).select_from(Delivery).where(Delivery.broadcast_id == found)
+    ).scalar_one()
+    return Queued(found, False, count)
+
+
+def queue_broadcast(
+    session: Session,
+    *,
+    key: str,
+    kind: BroadcastKind,
+    audience: str,
+    text: str,
+    account_ids: list[int] | set[int],
+    sender: str,
+    school_id: int | None = None,
+    ask_receipt: bool = False,
+    urgent: bool = False,
+    not_before: datetime | None = None,
+    now: datetime | None = None,
+) -> Queued:
+    """Create a broadcast and a pending delivery per account, unless ``key`` already exists.
+
+    Non-urgent deliveries that would start in quiet hours start when they end. Safe to call
+    concurrently: the unique key lets one caller win and the others get its broadcast.
+    """
+    existing = _existing(session, key)
+    if existing is not None:
+        return existing
+    now = now or utcnow()
+    start = hold(not_before or now, urgent)
+    broadcast = Broadcast(
+        idempotency_key=key,
+        kind=kind,
+        school_id=school_id,
+        audience=audience[:200],
+        text=text,
+        ask_receipt=ask_receipt,
+        urgent=urgent,
+        sender=sender[:120],
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(broadcast)
+            session.flush()
+    except IntegrityError:
+        existing = _existing(session, key)
+        if existing is None:
+            raise
+        return existing
+    accounts = sorted(set(account_ids))
+    if accounts:
+        session.execute(
+            insert(Delivery),
+            [
+                {
+                    "broadcast_id": broadcast.id,
+                    "account_id": account_id,
+                    "status": DeliveryStatus.PENDING,
+                    "attempts": 0,
+                    "not_before": start,
+                }
+                for account_id in accounts
+            ],
+        )
+    return Queued(broadcast.id, True, len(accounts))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery a worker holds, with what it needs to send it."""
+
+    delivery_id: int
+    broadcast_id: int
+    account_id: int
+    channel: str
+    external_id: str
+    account_active: bool
+    text: str
+    ask_receipt: bool
+    urgent: bool
+    attempts: int
+    kind: BroadcastKind = BroadcastKind.ANNOUNCEMENT
+    key: str = ""
+
+
+def _claimable(now: datetime, lease: timedelta):  # noqa: ANN202 - a SQL expression
+    return or_(
+        and_(Delivery.status == DeliveryStatus.PENDING, Delivery.not_before <= now),
+        and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < now - lease),
+    )
+
+
+def _non_urgent_broadcasts():  # noqa: ANN202 - a SQL expression
+    return select(Broadcast.id).where(Broadcast.urgent.is_(False)).scalar_subquery()
+
+
+def hold_for_quiet_hours(session: Session, now: datetime) -> int:
+    """In quiet hours, move due non-urgent pending deliveries to the end of quiet hours."""
+    release = release_time(now)
+    if release <= now:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.not_before < release,
+            Delivery.broadcast_id.in_(_non_urgent_broadcasts()),
+        )
+        .values(not_before=release)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def claim(
+    session: Session,
+    worker_id: str,
+    *,
+    limit: int,
+    channels: list[str] | set[str],
+    lease: timedelta,
+    now: datetime | None = None,
+    broadcast_id: int | None = None,
+) -> list[Claim]:
+    """Claim up to ``limit`` due deliveries on ``channels``: urgent first, then oldest first.
+
+    In quiet hours only urgent deliveries are claimed (the others are held, see
+    :func:`hold_for_quiet_hours`).
+    """
+    now = now or utcnow()
+    if limit <= 0 or not channels:
+        return []
+    quiet = release_time(now) > now
+    if quiet:
+        hold_for_quiet_hours(session, now)
+    query = (
+        select(Delivery.id)
+        .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
+        .join(ChatAccount, ChatAccount.id == Delivery.account_id)
+        .where(_claimable(now, lease), ChatAccount.channel.in_(list(channels)))
+        .order_by(Broadcast.urgent.desc(), Delivery.not_before, Delivery.id)
+        .limit(limit)
+    )
+    if quiet:
+        query = query.where(Broadcast.urgent.is_(True))
+    if broadcast_id is not None:
+        query = query.where(Delivery.broadcast_id == broadcast_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Delivery)
+    ids = list(session.execute(query).scalars())
+    if not ids:
+        return []
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), _claimable(now, lease))
+        .values(status=DeliveryStatus.SENDING, claimed_by=worker_id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.execute(
+        select(
+            Delivery.id,
+            Delivery.broadcast_id,
+            Delivery.account_id,
+            ChatAccount.channel,
+            ChatAccount.external_id,
+            ChatAccount.active,
+            Broadcast.text,
+            Broadcast.ask_receipt,
+            Broadcast.urgent,
+            Delivery.attempts,
+            Broadcast.kind,
+            Broadcast.idempotency_key,
+        )
+        .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
+        .join(ChatAccount, ChatAccount.id == Delivery.account_id)
+        .where(
+            Delivery.id.in_(ids),
+            Delivery.status == DeliveryStatus.SENDING,
+            Delivery.claimed_by == worker_id,
+            Delivery.claimed_at == now,
+        )
+        .order_by(Broadcast.urgent.desc(), Delivery.not_before, Delivery.id)
+    ).all()
+    return [
+        Claim(
+            delivery_id=row[0],
+            broadcast_id=row[1],
+            account_id=row[2],
+            channel=row[3].value if hasattr(row[3], "value") else str(row[3]),
+            external_id=row[4],
+            account_active=bool(row[5]),
+            text=row[6],
+            ask_receipt=bool(row[7]),
+            urgent=bool(row[8]),
+            attempts=row[9],
+            kind=row[10],
+            key=row[11],
+        )
+        for row in rows
+    ]
+
+
+def renew(session: Session, worker_id: str, delivery_ids: list[int], now: datetime | None = None) -> int:
+    """Extend this worker's claims on ``delivery_ids`` (a heartbeat); returns rows renewed."""
+    if not delivery_ids:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(delivery_ids),
+            Delivery.status == DeliveryStatus.SENDING,
+            Delivery.claimed_by == worker_id,
+        )
+        .values(claimed_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def release(session: Session, worker_id: str, delivery_ids: list[int]) -> int:
+    """Give back claims that were never sent (a worker stopping); they become pending again."""
+    if not delivery_ids:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(delivery_ids),
+            Delivery.status == DeliveryStatus.SENDING,
+            Delivery.claimed_by == worker_id,
+        )
+        .values(status=DeliveryStatus.PENDING, claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def mark_sent(session: Session, delivery_id: int, now: datetime | None = None) -> None:
+    """Record a confirmed send (whoever holds the claim now: the message did go out)."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status != DeliveryStatus.SENT)
+        .values(
+            status=DeliveryStatus.SENT,
+            sent_at=now or utcnow(),
+            attempts=Delivery.attempts + 1,
+            last_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_retry(
+    session: Session,
+    delivery_id: int,
+    worker_id: str,
+    *,
+    not_before: datetime,
+    error: str,
+    count_attempt: bool = True,
+) -> None:
+    """Put a claimed delivery back to pending until ``not_before``."""
+    values: dict[str, object] = {
+        "status": DeliveryStatus.PENDING,
+        "not_before": not_before,
+        "last_error": error[:ERROR_LIMIT],
+        "claimed_by": None,
+        "claimed_at": None,
+    }
+    if count_attempt:
+        values["attempts"] = Delivery.attempts + 1
+    session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.status == DeliveryStatus.SENDING,
+            Delivery.claimed_by == worker_id,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_failed(
+    session: Session, delivery_id: int, worker_id: str, *, error: str, count_attempt: bool = True
+) -> None:
+    """Give up on a claimed delivery."""
+    values: dict[str, object] = {"status": DeliveryStatus.FAILED, "last_error": error[:ERROR_LIMIT]}
+    if count_attempt:
+        values["attempts"] = Delivery.attempts + 1
+    session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.status == DeliveryStatus.SENDING,
+            Delivery.claimed_by == worker_id,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def deactivate_account(session: Session, account_id: int, reason: str) -> int:
+    """Deactivate an account that can no longer be reached; fail its other pending deliveries."""
+    session.execute(
+        update(ChatAccount)
+        .where(ChatAccount.id == account_id)
+        .values(active=False, deactivated_reason=reason[:REASON_LIMIT])
+        .execution_options(synchronize_session=False)
+    )
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.account_id == account_id, Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.FAILED, last_error=f"account deactivated: {reason}"[:ERROR_LIMIT])
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Unfinished deliveries: due now (stale claims included), held for later, being sent."""
+
+    due: int
+    later: int
+    sending: int
+    next_at: datetime | None
+
+    @property
+    def empty(self) -> bool:
+        return self.due == 0 and self.later == 0 and self.sending == 0
+
+
+def backlog(
+    session: Session,
+    channels: list[str] | set[str],
+    *,
+    lease: timedelta,
+    now: datetime | None = None,
+    broadcast_id: int | None = None,
+) -> Backlog:
+    """How much is left to send on ``channels`` (optionally for one broadcast)."""
+    now = now or utcnow()
+    ready = case(
+        (and_(Delivery.status == DeliveryStatus.PENDING, Delivery.not_before <= now), 1),
+        (and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < now - lease), 1),
+        else_=0,
+    )
+    query = (
+        select(
+            Delivery.status,
+            func.count(),
+            func.sum(ready),
+            func.min(case((Delivery.not_before > now, Delivery.not_before), else_=None)),
+        )
+        .join(ChatAccount, ChatAccount.id == Delivery.account_id)
+        .where(
+            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+            ChatAccount.channel.in_(list(channels)),
+        )
+        .group_by(Delivery.status)
+    )
+    if broadcast_id is not None:
+        query = query.where(Delivery.broadcast_id == broadcast_id)
+    due = later = sending = 0
+    next_at: datetime | None = None
+    for status, count, ready_count, earliest in session.execute(query):
+        due += int(ready_count or 0)
+        if status == DeliveryStatus.SENDING:
+            sending += count - int(ready_count or 0)
+        else:
+            later += count - int(ready_count or 0)
+            next_at = earliest
+    return Backlog(due, later, sending, next_at)

@@ -1,0 +1,395 @@
+"""The delivery worker: claims due deliveries, sends them within the channels' limits, records.
+
+One producer claims batches from the outbox into a local queue; ``concurrency`` consumers each
+wait for a send slot (per chat, then per channel), send, and record the result at once in its
+own transaction, so a crash can repeat only the messages that were being sent at that moment.
+A heartbeat renews the claims held; on stop, sends in progress finish and unsent claims are
+released. Database calls run on a small thread pool so the event loop keeps the send rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import fcntl
+import logging
+import os
+import random
+import socket
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from chatbot.db.engine import get_engine, session_scope
+from chatbot.db.models import Broadcast, BroadcastKind
+from chatbot.delivery import outbox
+from chatbot.delivery.limits import ChannelLimiter, limiters_for
+from chatbot.delivery.outbound import Button, OutboundMessage, Sender, SendResult
+from chatbot.delivery.quiet_hours import hold
+from chatbot.delivery.receipts import receipt_button
+from chatbot.school.alerts import alert_buttons
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Outcome(str, enum.Enum):
+    SENT = "sent"
+    RETRY = "retry"  # transient failure, backing off
+    RATE_LIMITED = "rate_limited"  # HTTP 429, retried after retry_after
+    FAILED = "failed"  # gave up after max_attempts, or the account was already inactive
+    DEACTIVATED = "deactivated"  # permanent failure: account deactivated
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    batch_size: int = 60
+    concurrency: int = 16
+    lease_seconds: float = 60.0
+    max_attempts: int = 5
+    backoff_base: float = 5.0
+    backoff_max: float = 900.0
+    backoff_jitter: float = 0.2
+    send_timeout: float = 30.0
+    poll_interval: float = 1.0
+    max_pause: float = 60.0
+    redis_url: str | None = None  # share the rate limits with other workers through Redis
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def message_for(claim: outbox.Claim) -> OutboundMessage:
+    """The message of a delivery: its text, "Đã nhận" if asked, an alert's own buttons."""
+    buttons: list[Button] = []
+    if claim.ask_receipt:
+        buttons.append(receipt_button(claim.delivery_id))
+    if claim.kind is BroadcastKind.ALERT:
+        alert = Broadcast(idempotency_key=claim.key)  # transient: only its key is read
+        buttons.extend(Button(title, payload) for title, payload in alert_buttons(alert))
+    return OutboundMessage(text=claim.text, buttons=tuple(buttons))
+
+
+def backoff_seconds(attempt: int, options: WorkerOptions, rng: random.Random) -> float:
+    """Delay before retry number ``attempt`` (1-based): exponential, capped, jittered."""
+    base = min(options.backoff_max, options.backoff_base * 2 ** (attempt - 1))
+    jitter = options.backoff_jitter
+    return base * rng.uniform(1 - jitter, 1 + jitter)
+
+
+class DeliveryWorker:
+    """Sends the outbox through ``senders`` (keyed by channel name)."""
+
+    def __init__(
+        self,
+        senders: Mapping[str, Sender],
+        options: WorkerOptions | None = None,
+        *,
+        worker_id: str | None = None,
+        limiters: Mapping[str, ChannelLimiter] | None = None,
+        clock: Callable[[], datetime] = outbox.utcnow,
+        broadcast_id: int | None = None,
+        on_outcome: Callable[[Outcome, outbox.Claim], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.senders = dict(senders)
+        self.options = options or WorkerOptions()
+        self.worker_id = worker_id or new_worker_id()
+        self._redis = None
+        if limiters is None and self.options.redis_url:
+            import redis.asyncio
+
+            self._redis = redis.asyncio.from_url(self.options.redis_url)
+        self.limiters = dict(
+            limiters or limiters_for(set(self.senders), self.options.max_pause, redis=self._redis)
+        )
+        self.clock = clock
+        self.broadcast_id = broadcast_id
+        self.on_outcome = on_outcome
+        self.stats: Counter[Outcome] = Counter()
+        self._rng = rng or random.Random()
+        self._db_threads = 1 if get_engine().dialect.name == "sqlite" else 4
+        self._db_pool: ThreadPoolExecutor | None = None
+        self._queue: asyncio.Queue[outbox.Claim | None] = asyncio.Queue()
+        self._held: set[int] = set()
+        self._stopping = asyncio.Event()
+
+    # -- database on the thread pool --------------------------------------------------------
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        def run() -> T:
+            with session_scope() as session:
+                return fn(session, *args, **kwargs)
+
+        assert self._db_pool is not None, "database calls happen inside run()"
+        return await asyncio.get_running_loop().run_in_executor(self._db_pool, run)
+
+    async def _db_retrying(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Like :meth:`_db`, retried a few times: a lost result record means a repeat send."""
+        for attempt in range(5):
+            try:
+                return await self._db(fn, *args, **kwargs)
+            except SQLAlchemyError:
+                if attempt == 4:
+                    raise
+                logger.warning("database write failed, retrying", exc_info=True)
+                await asyncio.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    # -- running ----------------------------------------------------------------------------
+    async def drain(self) -> Counter[Outcome]:
+        """Send everything due now, then return (retries scheduled for later stay queued)."""
+        return await self.run(asyncio.Event(), until="drained")
+
+    async def run(self, stop: asyncio.Event, until: str | None = None) -> Counter[Outcome]:
+        """Work until ``stop`` is set; or, with ``until``, until nothing is left:
+
+        - ``"drained"``: nothing is due now (claims other live workers hold are theirs);
+        - ``"idle"``: nothing pending or being sent at all (waits for retries, for other
+          workers and for the claims of dead workers to expire and be taken over).
+        """
+        if not self.senders:
+            raise ValueError("no senders configured: nothing can be sent")
+        self._queue = asyncio.Queue()
+        self._held = set()
+        self._stopping = asyncio.Event()
+        self._db_pool = ThreadPoolExecutor(self._db_threads, thread_name_prefix="delivery-db")
+        consumers = [asyncio.create_task(self._consume()) for _ in range(self.options.concurrency)]
+        heartbeat = asyncio.create_task(self._heartbeat())
+        watcher = asyncio.create_task(self._watch(stop))
+        try:
+            await self._produce(stop, until)
+        finally:
+            for _ in consumers:
+                self._queue.put_nowait(None)
+            await asyncio.gather(*consumers, return_exceptions=True)
+            heartbeat.cancel()
+            watcher.cancel()
+            await self._release_held()
+            self._db_pool.shutdown(wait=True)
+            self._db_pool = None
+            if self._redis is not None:
+                await self._redis.close()
+        return self.stats
+
+    async def _watch(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._stopping.set()
+
+    async def _produce(self, stop: asyncio.Event, until: str | None) -> None:
+        capacity = max(self.options.batch_size, self.options.concurrency)
+        while not stop.is_set():
+            room = capacity - self._queue.qsize()
+            claims: list[outbox.Claim] = []
+            if room * 2 >= capacity:
+                try:
+                    claims = await self._db(
+                        outbox.claim,
+                        self.worker_id,
+                        limit=room,
+                        channels=set(self.senders),
+                        lease=self.options.lease,
+                        now=self.clock(),
+                        broadcast_id=self.broadcast_id,
+                    )
+                except SQLAlchemyError:
+                    logger.exception("claiming deliveries failed")
+            for item in claims:
+                self._held.add(item.delivery_id)
+                self._queue.put_nowait(item)
+            if claims:
+                continue
+            if not self._held and until is not None and await self._finished(until):
+                return
+            await _wait(stop, self.options.poll_interval if not self._held else 0.05)
+
+    async def _finished(self, until: str) -> bool:
+        try:
+            left = await self._backlog()
+        except SQLAlchemyError:
+            logger.exception("reading the backlog failed")
+            return False
+        if until == "drained":
+            return left.due == 0
+        return left.empty
+
+    async def _backlog(self) -> outbox.Backlog:
+        return await self._db(
+            outbox.backlog,
+            set(self.senders),
+            lease=self.options.lease,
+            now=self.clock(),
+            broadcast_id=self.broadcast_id,
+        )
+
+    async def _heartbeat(self) -> None:
+        interval = max(self.options.lease_seconds / 3, 0.1)
+        while True:
+            await asyncio.sleep(interval)
+            if self._held:
+                try:
+                    await self._db(outbox.renew, self.worker_id, list(self._held), self.clock())
+                except SQLAlchemyError:
+                    logger.warning("renewing claims failed", exc_info=True)
+
+    async def _release_held(self) -> None:
+        if not self._held:
+            return
+        held = list(self._held)
+        try:
+            released = await self._db(outbox.release, self.worker_id, held)
+            logger.info("released %d unsent claims", released)
+        except SQLAlchemyError:
+            logger.warning("releasing claims failed; they expire after the lease", exc_info=True)
+        self._held.clear()
+
+    # -- sending ----------------------------------------------------------------------------
+    async def _consume(self) -> None:
+        while True:
+            item = await self._queue.get()
+            if item is None:
+                return
+            if self._stopping.is_set():
+                continue  # not started: released at the end
+            try:
+                await self._deliver(item)
+            except Exception as exc:  # noqa: BLE001 - one bad delivery must not stop the worker
+                logger.exception("delivery %d: unexpected error", item.delivery_id)
+                if item.delivery_id in self._held:  # not recorded: retry it later
+                    delay = backoff_seconds(item.attempts + 1, self.options, self._rng)
+                    await self._record(
+                        item, Outcome.RETRY, f"worker error {type(exc).__name__}",
+                        not_before=hold(self.clock() + timedelta(seconds=delay), item.urgent),
+                    )
+
+    async def _deliver(self, item: outbox.Claim) -> None:
+        if not item.account_active:
+            await self._record(item, Outcome.FAILED, "account inactive", count_attempt=False)
+            return
+        limiter = self.limiters[item.channel]
+        if not await self._slot(limiter, item.external_id):
+            return  # stopping before the send began: the claim is released
+        result = await self._send(item)
+        if result.ok:
+            await self._record(item, Outcome.SENT)
+        elif result.retry_after is not None:
+            await limiter.pause(result.retry_after)
+            when = hold(self.clock() + timedelta(seconds=result.retry_after), item.urgent)
+            await self._record(
+                item, Outcome.RATE_LIMITED, result.error or "rate limited", not_before=when,
+                count_attempt=False,
+            )
+        elif result.permanent:
+            await self._record(item, Outcome.DEACTIVATED, result.error or "permanent failure")
+        elif item.attempts + 1 >= self.options.max_attempts:
+            await self._record(item, Outcome.FAILED, result.error or "send failed")
+        else:
+            delay = backoff_seconds(item.attempts + 1, self.options, self._rng)
+            when = hold(self.clock() + timedelta(seconds=delay), item.urgent)
+            await self._record(item, Outcome.RETRY, result.error or "send failed", not_before=when)
+
+    async def _slot(self, limiter: ChannelLimiter, chat: str) -> bool:
+        """Wait for a send slot; False if the worker started stopping first."""
+        acquire = asyncio.ensure_future(limiter.acquire(chat))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        await asyncio.wait({acquire, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if acquire.done():
+            return True
+        acquire.cancel()
+        return False
+
+    async def _send(self, item: outbox.Claim) -> SendResult:
+        sender = self.senders[item.channel]
+        try:
+            return await asyncio.wait_for(
+                sender.send(item.external_id, message_for(item)), self.options.send_timeout
+            )
+        except asyncio.TimeoutError:
+            return SendResult(ok=False, error="timed out")
+        except Exception as exc:  # noqa: BLE001 - a sender bug is treated as transient
+            logger.warning("delivery %d: sender raised %s", item.delivery_id, type(exc).__name__)
+            return SendResult(ok=False, error=f"sender error {type(exc).__name__}")
+
+    async def _record(
+        self,
+        item: outbox.Claim,
+        outcome: Outcome,
+        error: str = "",
+        *,
+        not_before: datetime | None = None,
+        count_attempt: bool = True,
+    ) -> None:
+        now = self.clock()
+        if outcome is Outcome.SENT:
+            call = partial(outbox.mark_sent, delivery_id=item.delivery_id, now=now)
+        elif outcome in (Outcome.RETRY, Outcome.RATE_LIMITED):
+            assert not_before is not None
+            call = partial(
+                outbox.mark_retry, delivery_id=item.delivery_id, worker_id=self.worker_id,
+                not_before=not_before, error=error, count_attempt=count_attempt,
+            )
+        else:
+            call = partial(
+                outbox.mark_failed, delivery_id=item.delivery_id, worker_id=self.worker_id,
+                error=error, count_attempt=count_attempt,
+            )
+        try:
+            await self._db_retrying(lambda session: _apply(session, call, outcome, item, error))
+        except SQLAlchemyError:
+            logger.error("delivery %d: result not recorded; resent after the lease", item.delivery_id)
+            return
+        finally:
+            self._held.discard(item.delivery_id)
+        self.stats[outcome] += 1
+        if outcome is not Outcome.SENT:
+            logger.info("delivery %d: %s (%s)", item.delivery_id, outcome.value, error)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome, item)
+
+
+def _apply(session: Any, call: Callable[..., None], outcome: Outcome, item: outbox.Claim, error: str) -> None:
+    call(session)
+    if outcome is Outcome.DEACTIVATED:
+        outbox.deactivate_account(session, item.account_id, error)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+@contextlib.contextmanager
+def sole_sqlite_sender() -> Iterator[bool]:
+    """On SQLite, hold a lock file so one process sends at a time; yields whether we hold it.
+
+    PostgreSQL needs no lock (workers skip each other's rows), so it always yields True.
+    """
+    engine = get_engine()
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield True
+        return
+    with Path(f"{database}.worker.lock").open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

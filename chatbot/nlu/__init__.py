@@ -1,0 +1,1 @@
+"""Custom Rasa components for Vietnamese chat text (normaliser and intent classifier)."""

@@ -1,0 +1,59 @@
+"""The scikit-learn intent model: TF-IDF word and character n-grams, then a linear classifier.
+
+Plain scikit-learn (no Rasa), fed with normalised text, so it can be trained and evaluated
+in a second; :mod:`chatbot.nlu.classifier` wraps it as a Rasa graph component.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from chatbot.nlu.augment import augment
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyper-parameters of the intent model; the defaults are the tuned values."""
+
+    c: float = 30.0
+    max_iter: int = 2000
+    random_state: int = 42
+    typo_copies: int = 2
+    char_ngram_max: int = 5
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
+        known = {name: values[name] for name in cls.__dataclass_fields__ if name in values}
+        return cls(**known)
+
+
+def build_pipeline(config: ModelConfig) -> Pipeline:
+    """An untrained pipeline: word 1–2-grams and char_wb 2–n-grams into logistic regression."""
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
+                                      token_pattern=r"\S+")),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, config.char_ngram_max),
+                                      sublinear_tf=True)),
+        ]
+    )
+    classifier = LogisticRegression(
+        C=config.c,
+        max_iter=config.max_iter,
+        class_weight="balanced",
+        random_state=config.random_state,
+    )
+    return Pipeline([("features", features), ("classifier", classifier)])
+
+
+def train_model(texts: list[str], labels: list[str], config: ModelConfig) -> Pipeline:
+    """Fit a pipeline on normalised ``texts`` plus their deterministic typo variants."""
+    all_texts, all_labels = augment(texts, labels, config.typo_copies, config.random_state)
+    pipeline = build_pipeline(config)
+    pipeline.fit(all_texts, all_labels)
+    return pipeline

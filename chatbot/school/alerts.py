@@ -1,0 +1,107 @@
+"""Queue alerts and notices in the delivery outbox (:mod:`chatbot.delivery.outbox`).
+
+An alert goes to the active chat accounts of a class's homeroom teacher; a notice goes to
+one account. Both are idempotent by key: queuing the same key again returns the first row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chatbot.db.models import Broadcast, BroadcastKind, ChatAccount, SchoolClass
+from chatbot.delivery.outbox import queue_broadcast
+
+SENDER = "assistant"
+MARK_HANDLED_INTENT = "mark_handled"
+_INCIDENT_KEY = re.compile(r"^incident:(?P<reference>[A-Z]{2}-\d{4}-\d{6,})$")
+
+
+def _queue(
+    session: Session,
+    *,
+    accounts: Sequence[ChatAccount],
+    text: str,
+    idempotency_key: str,
+    school_id: int | None,
+    audience: str,
+    urgent: bool,
+) -> Broadcast | None:
+    """Queue through the delivery outbox; no broadcast is made when nobody can receive it."""
+    existing = session.execute(
+        select(Broadcast).where(Broadcast.idempotency_key == idempotency_key)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    if not accounts:
+        return None
+    queued = queue_broadcast(
+        session, key=idempotency_key, kind=BroadcastKind.ALERT, audience=audience, text=text,
+        account_ids=[a.id for a in accounts], sender=SENDER, school_id=school_id, urgent=urgent,
+    )
+    return session.get(Broadcast, queued.broadcast_id)
+
+
+def homeroom_accounts(session: Session, class_id: int) -> list[ChatAccount]:
+    """Active chat accounts of the class's homeroom teacher (none when unset or unlinked)."""
+    teacher_id = session.execute(
+        select(SchoolClass.homeroom_teacher_id).where(SchoolClass.id == class_id)
+    ).scalar_one_or_none()
+    if teacher_id is None:
+        return []
+    return list(
+        session.execute(
+            select(ChatAccount)
+            .where(ChatAccount.staff_member_id == teacher_id, ChatAccount.active.is_(True))
+            .order_by(ChatAccount.id)
+        ).scalars()
+    )
+
+
+def queue_alert(session: Session, *, class_id: int, text: str, idempotency_key: str) -> Broadcast | None:
+    """An urgent alert to the class's homeroom teacher; None when no account of theirs can get it."""
+    school_class = session.get(SchoolClass, class_id)
+    if school_class is None:
+        return None
+    return _queue(
+        session,
+        accounts=homeroom_accounts(session, class_id),
+        text=text,
+        idempotency_key=idempotency_key,
+        school_id=school_class.school_id,
+        audience=f"homeroom:{school_class.name}",
+        urgent=True,
+    )
+
+
+def queue_notice(
+    session: Session, *, account_id: int, text: str, idempotency_key: str, school_id: int | None = None
+) -> Broadcast | None:
+    """A message to one account (e.g. a reporter told their report was handled)."""
+    account = session.get(ChatAccount, account_id)
+    accounts = [account] if account is not None and account.active else []
+    return _queue(
+        session,
+        accounts=accounts,
+        text=text,
+        idempotency_key=idempotency_key,
+        school_id=school_id,
+        audience=f"account:{account_id}",
+        urgent=False,
+    )
+
+
+def incident_alert_key(reference: str) -> str:
+    return f"incident:{reference}"
+
+
+def alert_buttons(broadcast: Broadcast) -> list[tuple[str, str]]:
+    """Quick replies that go with an alert: (title, payload); the delivery worker may attach them."""
+    match = _INCIDENT_KEY.match(broadcast.idempotency_key)
+    if not match:
+        return []
+    payload = f'/{MARK_HANDLED_INTENT}{{"incident_reference":"{match.group("reference")}"}}'
+    return [("Đã xử lý", payload)]

@@ -1,0 +1,27 @@
+"""What an import changed (or, in a dry run, would change)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ImportSummary:
+    """Counts and notes of one import; lists hold short human-readable lines."""
+
+    kind: str
+    source: str
+    rows: int
+    dry_run: bool = False
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    new_classes: list[str] = field(default_factory=list)
+    removed_items: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.new_classes)

@@ -1,0 +1,265 @@
+"""Incident reports (section 2) and scam reports (section 3): store, alert, mark handled.
+
+A report gets the reference ``SC-<year>-<id:06d>`` (e.g. ``SC-2026-000123``), the year being
+the school-local year it was made in; the row id makes it unique without a counter table.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from chatbot.db.models import IncidentKind, IncidentReport, IncidentStatus, Role, School, SchoolClass
+from chatbot.school import alerts
+from chatbot.school.accounts import AccountView, get_or_create_account, load_account, view_of
+from chatbot.school.dates import fold, format_moment
+from chatbot.school.timetable import find_class, mentioned_class
+from chatbot.settings import TIMEZONE
+
+REFERENCE_PREFIX = "SC"
+MAX_DESCRIPTION = 2000
+
+KIND_LABELS = {
+    IncidentKind.STRANGER: "Người lạ vào lớp",
+    IncidentKind.OFFENSIVE_CONTENT: "Nội dung xấu, phản cảm",
+    IncidentKind.HARASSMENT: "Quấy rối, bắt nạt",
+    IncidentKind.ACCOUNT_TAKEOVER: "Tài khoản bị chiếm",
+    IncidentKind.OTHER: "Sự cố khác",
+    IncidentKind.SCAM: "Mạo danh, rao bán thiết bị, tài liệu",
+}
+
+
+_KIND_WORDS = (
+    (IncidentKind.STRANGER, re.compile(
+        r"\b(?:nguoi la|ke la|nguoi ngoai|ng la|khong quen|gia lam hoc sinh|ten gia|xam nhap)\b"
+    )),
+    (IncidentKind.ACCOUNT_TAKEOVER, re.compile(
+        r"\b(?:tai khoan bi|tk bi|hack|bi chiem|chiem tai khoan|mat tai khoan|doi mat khau|"
+        r"dang nhap mat|bi dang nhap)\b"
+    )),
+    (IncidentKind.HARASSMENT, re.compile(
+        r"\b(?:quay roi|bat nat|de doa|lang ma|khiem nha|xuc pham|trieu|treu choc|ep buoc)\b"
+    )),
+    (IncidentKind.OFFENSIVE_CONTENT, re.compile(
+        r"\b(?:noi dung xau|xau doc|phan cam|doi truy|khieu dam|bay ba|noi bay|noi tuc|chui|"
+        r"link doc|doc hai|bao luc|kinh di|anh nong)\b"
+    )),
+    (IncidentKind.OTHER, re.compile(r"^(?:khac|su co khac|loai khac|cai khac|van de khac)$")),
+)
+
+
+def kind_in(text: str) -> IncidentKind | None:
+    """The kind of incident a message describes or a button names, if any."""
+    folded = fold(text)
+    return next((kind for kind, pattern in _KIND_WORDS if pattern.search(folded)), None)
+
+
+class ClassProblem(str, Enum):
+    NOT_FOUND = "not_found"
+    NOT_ALLOWED = "not_allowed"
+
+
+def class_for_report(session: Session, view: AccountView, text: str) -> tuple[int, str] | ClassProblem:
+    """The class a report is about: one of the account's classes, or any class when unlinked."""
+    name = mentioned_class(text) or text.strip().upper()
+    found = find_class(session, name, view.school_ids or None)
+    if not found:
+        return ClassProblem.NOT_FOUND
+    if view.linked:
+        found = [c for c in found if c.id in view.class_ids]
+        if not found:
+            return ClassProblem.NOT_ALLOWED
+    return found[0].id, found[0].name
+
+
+@dataclass(frozen=True)
+class IncidentOutcome:
+    reference: str
+    class_name: str | None
+    alerted: bool
+
+
+def _reporter_phrase(view: AccountView, class_id: int | None) -> str:
+    in_class = [s for s in view.students if s.class_id == class_id] or list(view.students)
+    if view.staff is not None and not in_class:
+        return f"giáo viên {view.staff.full_name}"
+    if not in_class:
+        return "một tài khoản chưa liên kết"
+    student = in_class[0]
+    if student.link_role is Role.STUDENT:
+        return f"học sinh {student.display_name}"
+    return f"phụ huynh của em {student.display_name}"
+
+
+def _new_reference(report: IncidentReport) -> str:
+    year = report.created_at.astimezone(TIMEZONE).year
+    return f"{REFERENCE_PREFIX}-{year}-{report.id:06d}"
+
+
+def _store(
+    session: Session,
+    *,
+    kind: IncidentKind,
+    view: AccountView,
+    account_id: int,
+    school_id: int | None,
+    class_id: int | None,
+    occurred_at: datetime,
+    description: str,
+    now: datetime,
+) -> IncidentReport:
+    role = view.role or (view.students[0].link_role if view.students else None)
+    report = IncidentReport(
+        reference=f"TMP-{uuid.uuid4().hex[:16]}",
+        kind=kind,
+        school_id=school_id,
+        class_id=class_id,
+        reporter_account_id=account_id,
+        reporter_role=role,
+        occurred_at=occurred_at,
+        description=description.strip()[:MAX_DESCRIPTION],
+        status=IncidentStatus.OPEN,
+        created_at=now,
+    )
+    session.add(report)
+    session.flush()
+    report.reference = _new_reference(report)
+    session.flush()
+    return report
+
+
+def _alert_text(report: IncidentReport, class_name: str, reporter: str, time_label: str) -> str:
+    lines = [
+        f"🔔 Báo cáo sự cố {report.reference} — lớp {class_name}",
+        f"• Loại: {KIND_LABELS[report.kind]}",
+        f"• Thời điểm: {time_label}",
+        f"• Người báo: {reporter}",
+    ]
+    if report.description:
+        lines.append(f"• Mô tả: {report.description}")
+    lines.append(
+        f"Khi đã xử lý xong, thầy cô bấm «Đã xử lý» hoặc nhắn: đã xử lý {report.reference}"
+    )
+    return "\n".join(lines)
+
+
+def report_incident(
+    session: Session,
+    *,
+    channel: str,
+    external_id: str,
+    kind: IncidentKind,
+    class_id: int,
+    occurred_at: datetime,
+    description: str,
+    time_label: str | None = None,
+    now: datetime | None = None,
+) -> IncidentOutcome:
+    """Store a section-2 report and queue an urgent alert to the homeroom teacher."""
+    now = now or datetime.now(timezone.utc)
+    school_class = session.get(SchoolClass, class_id)
+    if school_class is None:
+        raise ValueError(f"no class {class_id}")
+    account = get_or_create_account(session, channel, external_id)
+    view = view_of(session, account)
+    report = _store(
+        session, kind=kind, view=view, account_id=account.id, school_id=school_class.school_id,
+        class_id=class_id, occurred_at=occurred_at, description=description, now=now,
+    )
+    text = _alert_text(
+        report, school_class.name, _reporter_phrase(view, class_id),
+        time_label or format_moment(occurred_at),
+    )
+    broadcast = alerts.queue_alert(
+        session, class_id=class_id, text=text, idempotency_key=alerts.incident_alert_key(report.reference)
+    )
+    return IncidentOutcome(report.reference, school_class.name, broadcast is not None)
+
+
+def report_scam(
+    session: Session, *, channel: str, external_id: str, description: str, now: datetime | None = None
+) -> IncidentOutcome:
+    """Store a section-3 report for the account's school (or the only school there is)."""
+    now = now or datetime.now(timezone.utc)
+    account = get_or_create_account(session, channel, external_id)
+    view = view_of(session, account)
+    school_id = min(view.school_ids) if view.school_ids else None
+    if school_id is None:
+        schools = session.execute(select(School.id).limit(2)).scalars().all()
+        school_id = schools[0] if len(schools) == 1 else None
+    class_id = view.students[0].class_id if len(view.students) == 1 else None
+    report = _store(
+        session, kind=IncidentKind.SCAM, view=view, account_id=account.id, school_id=school_id,
+        class_id=class_id, occurred_at=now, description=description, now=now,
+    )
+    return IncidentOutcome(report.reference, view.students[0].class_name if class_id else None, False)
+
+
+class HandleStatus(str, Enum):
+    HANDLED = "handled"
+    ALREADY_HANDLED = "already_handled"
+    NOT_FOUND = "not_found"
+    NOT_ALLOWED = "not_allowed"
+
+
+@dataclass(frozen=True)
+class HandleOutcome:
+    status: HandleStatus
+    reference: str
+    reporter_notified: bool = False
+    handled_by: str | None = None
+
+
+def _may_handle(view: AccountView, report: IncidentReport) -> bool:
+    staff = view.staff
+    if staff is None or report.school_id != staff.school_id:
+        return False
+    return report.class_id is None or report.class_id in staff.class_ids
+
+
+def mark_handled(
+    session: Session,
+    *,
+    channel: str,
+    external_id: str,
+    reference: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> HandleOutcome:
+    """A teacher of the report's class (or staff of its school) closes it; the reporter is told."""
+    now = now or datetime.now(timezone.utc)
+    reference = reference.strip().upper()
+    report = session.execute(
+        select(IncidentReport).where(func.upper(IncidentReport.reference) == reference)
+    ).scalar_one_or_none()
+    view = load_account(session, channel, external_id)
+    if view.staff is None:
+        return HandleOutcome(HandleStatus.NOT_ALLOWED, reference)
+    if report is None:
+        return HandleOutcome(HandleStatus.NOT_FOUND, reference)
+    if not _may_handle(view, report):
+        return HandleOutcome(HandleStatus.NOT_ALLOWED, reference)
+    if report.status is IncidentStatus.HANDLED:
+        return HandleOutcome(HandleStatus.ALREADY_HANDLED, reference, handled_by=report.handled_by)
+    assert view.staff is not None
+    report.status = IncidentStatus.HANDLED
+    report.handled_at = now
+    report.handled_by = view.staff.full_name
+    report.action_taken = note.strip()[:MAX_DESCRIPTION] or None
+    notified = False
+    if report.reporter_account_id is not None:
+        text = f"Dạ, báo cáo {report.reference} ({KIND_LABELS[report.kind].lower()}) đã được giáo viên xử lý."
+        if report.action_taken:
+            text += f"\nGhi chú của thầy cô: {report.action_taken}"
+        notified = alerts.queue_notice(
+            session, account_id=report.reporter_account_id, text=text,
+            idempotency_key=f"incident-handled:{report.reference}", school_id=report.school_id,
+        ) is not None
+    session.flush()
+    return HandleOutcome(HandleStatus.HANDLED, report.reference, notified, view.staff.full_name)

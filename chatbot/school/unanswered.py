@@ -1,0 +1,97 @@
+"""Messages the assistant could not answer, kept scrubbed of personal data for review.
+
+Staff read them with ``chatbot unanswered`` to see which questions to add. Before anything
+is stored, phone numbers, e-mail addresses, links, invite codes, long digit runs and
+capitalised full names are replaced by placeholders.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chatbot.db.models import UnansweredMessage
+from chatbot.nlu.text import replace_invite_codes
+
+MAX_TEXT = 500
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|vn|net|org|edu|us|me|ly)(?:/\S*)?\b",
+                  re.IGNORECASE)
+_PHONE = re.compile(r"(?<!\w)(?:\+?84|0)(?:[\s.-]?\d){8,10}(?!\w)")
+_DIGITS = re.compile(r"\d(?:[\s.-]?\d){4,}")
+_PUNCTUATION = ".,!?;:()\"'…"
+
+
+def _hide_names(text: str) -> str:
+    """Replace runs of two or more capitalised words ("Nguyễn Văn An") by "[tên]"."""
+    result: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        result.extend(["[tên]"] if len(run) >= 2 else run)
+        run.clear()
+
+    for part in text.split(" "):
+        core = part.strip(_PUNCTUATION)
+        if core.isalpha() and core.istitle():
+            run.append(part)
+        else:
+            flush()
+            result.append(part)
+    flush()
+    return " ".join(result)
+
+
+def scrub(text: str) -> str:
+    """``text`` with personal data replaced by bracketed Vietnamese placeholders."""
+    text = _EMAIL.sub("[email]", text)
+    text = _URL.sub("[liên kết]", text)
+    text = _PHONE.sub("[số điện thoại]", text)
+    text = _DIGITS.sub("[số]", text)
+    text = replace_invite_codes(text, "[mã]")
+    text = _hide_names(" ".join(text.split()))
+    return text[:MAX_TEXT]
+
+
+def record_unanswered(
+    session: Session, text: str, intent: str | None, confidence: float | None
+) -> UnansweredMessage | None:
+    """Store a scrubbed message with the classifier's guess; nothing for an empty text."""
+    cleaned = scrub(text)
+    if not cleaned:
+        return None
+    row = UnansweredMessage(
+        text=cleaned,
+        intent=intent[:80] if intent else None,
+        confidence=f"{confidence:.2f}" if confidence is not None else None,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class UnansweredView:
+    created_at: datetime
+    text: str
+    intent: str | None
+    confidence: str | None
+
+
+def list_unanswered(
+    session: Session, days: int = 30, limit: int = 100, now: datetime | None = None
+) -> list[UnansweredView]:
+    """The newest unanswered messages of the last ``days`` days, newest first."""
+    since = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    rows = session.scalars(
+        select(UnansweredMessage)
+        .where(UnansweredMessage.created_at >= since)
+        .order_by(UnansweredMessage.created_at.desc(), UnansweredMessage.id.desc())
+        .limit(limit)
+    )
+    return [UnansweredView(r.created_at, r.text, r.intent, r.confidence) for r in rows]

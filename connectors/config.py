@@ -1,0 +1,135 @@
+"""Channel settings, read from environment variables in one place.
+
+``credentials.yml`` only names the channels; every secret comes from the environment. A channel
+whose required variables are unset is *off*: its loader returns ``None`` and its webhook answers
+503 "channel not configured", so ``rasa run`` still starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_ZALO_API_BASE_URL = "https://openapi.zalo.me"
+DEFAULT_ZALO_OAUTH_BASE_URL = "https://oauth.zaloapp.com"
+DEFAULT_ZALO_BOT_API_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+
+logger = logging.getLogger(__name__)
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def _env_bool(name: str) -> bool:
+    return (_env(name) or "").lower() in {"1", "true", "yes", "on"}
+
+
+def missing(*names: str) -> list[str]:
+    """The names among ``names`` whose environment variables are unset or empty."""
+    return [name for name in names if _env(name) is None]
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str
+    webhook_secret: str | None
+    api_base_url: str = DEFAULT_TELEGRAM_API_BASE_URL
+    bot_username: str | None = None
+    allow_groups: bool = False
+
+    def __repr__(self) -> str:  # keeps the token out of logs and tracebacks
+        return f"TelegramConfig(api_base_url={self.api_base_url!r}, allow_groups={self.allow_groups})"
+
+
+@dataclass(frozen=True)
+class ZaloConfig:
+    app_id: str
+    app_secret: str
+    oa_secret_key: str
+    access_token: str | None = None
+    refresh_token: str | None = None
+    api_base_url: str = DEFAULT_ZALO_API_BASE_URL
+    oauth_base_url: str = DEFAULT_ZALO_OAUTH_BASE_URL
+
+    def __repr__(self) -> str:
+        return f"ZaloConfig(app_id={self.app_id!r}, api_base_url={self.api_base_url!r})"
+
+
+@dataclass(frozen=True)
+class ZaloBotConfig:
+    token: str
+    webhook_secret: str | None
+    api_base_url: str = DEFAULT_ZALO_BOT_API_BASE_URL
+
+    def __repr__(self) -> str:
+        return f"ZaloBotConfig(api_base_url={self.api_base_url!r})"
+
+
+TELEGRAM_REQUIRED = ("TELEGRAM_BOT_TOKEN",)
+ZALO_REQUIRED = ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY")
+ZALO_BOT_REQUIRED = ("ZALO_BOT_TOKEN",)
+
+
+def telegram_config() -> TelegramConfig | None:
+    """Telegram settings, or ``None`` when ``TELEGRAM_BOT_TOKEN`` is unset."""
+    token = _env("TELEGRAM_BOT_TOKEN")
+    if token is None:
+        return None
+    return TelegramConfig(
+        token=token,
+        webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET"),
+        api_base_url=_env("TELEGRAM_API_BASE_URL") or DEFAULT_TELEGRAM_API_BASE_URL,
+        bot_username=(_env("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
+        allow_groups=_env_bool("TELEGRAM_ALLOW_GROUPS"),
+    )
+
+
+def zalo_config() -> ZaloConfig | None:
+    """Zalo OA settings, or ``None`` when the app id, app secret or OA secret key is unset."""
+    if missing(*ZALO_REQUIRED):
+        return None
+    return ZaloConfig(
+        app_id=_env("ZALO_APP_ID") or "",
+        app_secret=_env("ZALO_APP_SECRET") or "",
+        oa_secret_key=_env("ZALO_OA_SECRET_KEY") or "",
+        access_token=_env("ZALO_ACCESS_TOKEN"),
+        refresh_token=_env("ZALO_REFRESH_TOKEN"),
+        api_base_url=(_env("ZALO_API_BASE_URL") or DEFAULT_ZALO_API_BASE_URL).rstrip("/"),
+        oauth_base_url=(_env("ZALO_OAUTH_BASE_URL") or DEFAULT_ZALO_OAUTH_BASE_URL).rstrip("/"),
+    )
+
+
+def zalo_bot_config() -> ZaloBotConfig | None:
+    """Zalo Bot settings, or ``None`` when ``ZALO_BOT_TOKEN`` is unset."""
+    token = _env("ZALO_BOT_TOKEN")
+    if token is None:
+        return None
+    return ZaloBotConfig(
+        token=token,
+        webhook_secret=_env("ZALO_BOT_WEBHOOK_SECRET"),
+        api_base_url=_env("ZALO_BOT_API_BASE_URL") or DEFAULT_ZALO_BOT_API_BASE_URL,
+    )
+
+
+def rasa_url() -> str:
+    """Where the polling commands reach Rasa's REST channel."""
+    return (_env("RASA_URL") or DEFAULT_RASA_URL).rstrip("/")
+
+
+_NOISY_LOGGERS = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "telegram": logging.INFO}
+
+
+def quiet_http_loggers() -> None:
+    """Keep request URLs (which hold bot tokens) and message bodies out of the logs.
+
+    httpx logs every request URL at INFO and python-telegram-bot logs call parameters at DEBUG.
+    """
+    for name, level in _NOISY_LOGGERS.items():
+        target = logging.getLogger(name)
+        if target.getEffectiveLevel() < level or target.level < level:
+            target.setLevel(level)

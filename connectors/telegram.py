@@ -1,0 +1,215 @@
+"""Telegram input channel for Rasa: webhook, update handling, replies and invite deep links.
+
+Webhook: ``POST /webhooks/telegram/webhook``; Telegram sends the ``secret_token`` given to
+setWebhook in ``X-Telegram-Bot-Api-Secret-Token`` and anything without it is refused (403).
+Polling and setWebhook live in :mod:`connectors.telegram_polling`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from telegram import Chat, Message, Update
+
+from chatbot.channels import make_sender_id
+from chatbot.delivery.outbound import OutboundMessage
+from chatbot.school.invites import normalize_code
+from connectors.config import TelegramConfig, missing, telegram_config
+from connectors.outputs import SenderOutputChannel
+from connectors.telegram_sender import CALLBACK_PAYLOADS, TelegramSender
+from connectors.texts import BUTTON_EXPIRED, TEXT_ONLY
+from connectors.webhook import (
+    bad_request,
+    claim_event,
+    forbidden,
+    not_configured,
+    parse_json_object,
+    secrets_match,
+)
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_PATH = "/webhooks/telegram/webhook"
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+_MEDIA_FIELDS = (
+    "photo", "sticker", "voice", "audio", "document", "video", "video_note", "animation",
+    "location", "contact", "venue", "poll", "dice",
+)
+
+Deliver = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+
+
+class TelegramOutput(SenderOutputChannel):
+    """Rasa's replies to Telegram: inline keyboards, texts split at 4096 characters."""
+
+    channel_name = CHANNEL
+
+
+def invite_deep_link(code: str, bot_username: str | None = None) -> str:
+    """``https://t.me/<bot>?start=<CODE>``: opening it starts the bot with the invite code."""
+    username = bot_username
+    if username is None:
+        config = telegram_config()
+        username = config.bot_username if config else None
+    if not username:
+        raise ValueError("TELEGRAM_BOT_USERNAME is not set")
+    compact = normalize_code(code)
+    if compact is None:
+        raise ValueError("not an invite code")
+    return f"https://t.me/{username.lstrip('@')}?start={compact}"
+
+
+def start_command_text(argument: str) -> str:
+    """What Rasa receives for ``/start <argument>``: a link request or a greeting.
+
+    Only a payload that is a well-formed invite code (the invite alphabet, 8 characters)
+    becomes an entity, so a crafted link cannot inject another intent or entity.
+    """
+    code = normalize_code(argument)
+    if code is not None:
+        return "/link_account" + json.dumps({"invite_code": code}, separators=(",", ":"))
+    return "/greet"
+
+
+def translate_text(text: str) -> str:
+    command, _, argument = text.strip().partition(" ")
+    if command.split("@", 1)[0].lower() == "/start":
+        return start_command_text(argument.strip())
+    return text
+
+
+class TelegramUpdateHandler:
+    """Turns one Telegram update into a message for Rasa, a direct reply, or nothing."""
+
+    def __init__(self, sender: TelegramSender, allow_groups: bool, deliver: Deliver) -> None:
+        self.sender = sender
+        self.allow_groups = allow_groups
+        self.deliver = deliver
+
+    def _chat_allowed(self, chat: Chat | None) -> bool:
+        return chat is not None and (chat.type == Chat.PRIVATE or self.allow_groups)
+
+    async def handle(self, update: Update) -> str:
+        """Handle ``update``; returns what was done (for the webhook's answer and the logs)."""
+        if update.callback_query is not None:
+            return await self._callback(update)
+        message = update.message or update.edited_message
+        if message is None:
+            return "ignored"
+        return await self._message(message, edited=update.edited_message is not None)
+
+    async def _message(self, message: Message, edited: bool) -> str:
+        chat = message.chat
+        if not self._chat_allowed(chat):
+            return "group_ignored"
+        if message.text is not None:
+            metadata = {"telegram": {"chat_type": chat.type, "edited": edited}}
+            await self.deliver(make_sender_id(CHANNEL, chat.id), translate_text(message.text), metadata)
+            return "message"
+        if chat.type == Chat.PRIVATE and any(getattr(message, f) for f in _MEDIA_FIELDS):
+            await self.sender.send(str(chat.id), OutboundMessage(text=TEXT_ONLY))
+            return "unsupported"
+        return "ignored"
+
+    async def _callback(self, update: Update) -> str:
+        query = update.callback_query
+        assert query is not None
+        await self.sender.answer_callback(query.id)
+        chat = query.message.chat if query.message is not None else None
+        chat_id = chat.id if chat is not None else query.from_user.id
+        if chat is not None and not self._chat_allowed(chat):
+            return "group_ignored"
+        if not query.data:
+            return "ignored"
+        payload = CALLBACK_PAYLOADS.decode(query.data)
+        if payload is None:
+            await self.sender.send(str(chat_id), OutboundMessage(text=BUTTON_EXPIRED))
+            return "expired_button"
+        metadata = {"telegram": {"chat_type": chat.type if chat else Chat.PRIVATE, "button": True}}
+        await self.deliver(make_sender_id(CHANNEL, chat_id), payload, metadata)
+        return "callback"
+
+
+class TelegramInput(InputChannel):
+    """The Rasa input channel; without ``TELEGRAM_BOT_TOKEN`` and ``TELEGRAM_WEBHOOK_SECRET``
+    its webhook answers 503 "channel not configured"."""
+
+    def __init__(self, config: TelegramConfig | None) -> None:
+        self.config = config
+        self._sender: TelegramSender | None = None
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
+        config = telegram_config()
+        absent = missing("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
+        if absent:
+            logger.warning("telegram webhook is off: %s not set", ", ".join(absent))
+        return cls(config)
+
+    @property
+    def webhook_enabled(self) -> bool:
+        return self.config is not None and bool(self.config.webhook_secret)
+
+    @property
+    def sender(self) -> TelegramSender:
+        if self.config is None:
+            raise RuntimeError("telegram channel is not configured")
+        if self._sender is None:
+            self._sender = TelegramSender(self.config)
+        return self._sender
+
+    def get_output_channel(self) -> TelegramOutput | None:
+        return TelegramOutput(self.sender) if self.config is not None else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = Blueprint("telegram_webhook", __name__)
+
+        async def deliver(sender_id: str, text: str, metadata: dict[str, Any]) -> None:
+            output = TelegramOutput(self.sender)
+            await on_new_message(
+                UserMessage(text, output, sender_id, input_channel=CHANNEL, metadata=metadata)
+            )
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.webhook_enabled else "not configured"})
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.webhook_enabled or self.config is None:
+                return not_configured(CHANNEL)
+            given = request.headers.get(SECRET_HEADER)
+            if not secrets_match(given, self.config.webhook_secret):
+                return forbidden(CHANNEL, "missing secret token" if not given else "wrong secret")
+            data = parse_json_object(request.body)
+            if data is None:
+                return bad_request(CHANNEL)
+            try:
+                update = Update.de_json(data, None)
+            except (TypeError, ValueError, KeyError, AttributeError):
+                return bad_request(CHANNEL)
+            if not await claim_event(CHANNEL, str(update.update_id)):
+                return response.json({"status": "duplicate"})
+            handler = TelegramUpdateHandler(self.sender, self.config.allow_groups, deliver)
+            try:
+                outcome = await handler.handle(update)
+            except Exception as exc:  # noqa: BLE001 - answer 200 so Telegram does not resend
+                logger.error("telegram update failed (%s)", type(exc).__name__)
+                outcome = "error"
+            logger.debug("telegram update handled: %s", outcome)
+            return response.json({"status": outcome})
+
+        return blueprint

@@ -1,0 +1,101 @@
+"""Splitting long replies and numbered options for channels without buttons."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from chatbot.delivery.outbound import Button
+from connectors.texts import CHOOSE_BY_NUMBER
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram and Zalo count it (UTF-16 code units; an emoji may count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting_prefix(text: str, limit: int) -> int:
+    """How many characters of ``text`` fit in ``limit`` UTF-16 code units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return index
+    return len(text)
+
+
+def _cut_point(window: str) -> tuple[int, int]:
+    """Where to end a chunk inside ``window`` and where the next one starts."""
+    half = len(window) // 2
+    for separator in ("\n", " "):
+        index = window.rfind(separator)
+        if index >= half:
+            return index, index + 1
+    index = window.rfind("\n")
+    if index > 0:
+        return index, index + 1
+    return len(window), len(window)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split ``text`` into chunks of at most ``limit`` UTF-16 units, on line breaks if possible.
+
+    Falls back to spaces, then to a hard cut. Whitespace-only chunks are dropped.
+    """
+    if limit < 2:
+        raise ValueError("limit must be at least 2")
+    chunks: list[str] = []
+    rest = text
+    while utf16_len(rest) > limit:
+        window = rest[: _fitting_prefix(rest, limit)]
+        end, resume = _cut_point(window)
+        piece = window[:end].rstrip()
+        if piece.strip():
+            chunks.append(piece)
+        rest = rest[resume:].lstrip("\n")
+    if rest.strip():
+        chunks.append(rest)
+    return chunks
+
+
+def numbered_text(text: str, buttons: Sequence[Button]) -> str:
+    """``text`` followed by the buttons as numbered options and a hint to answer by number."""
+    lines = [text, ""] if text else []
+    lines.extend(f"{number}. {button.title}" for number, button in enumerate(buttons, start=1))
+    lines.extend(["", CHOOSE_BY_NUMBER])
+    return "\n".join(lines)
+
+
+class NumberedChoices:
+    """Remembers the numbered options last offered to each chat, so "2" maps to a payload.
+
+    In-process memory: a reply is resolved when it reaches the process that sent the options
+    (the Rasa server for conversational replies).
+    """
+
+    def __init__(self, ttl_seconds: float = 3600.0, max_chats: int = 10_000) -> None:
+        self._ttl = ttl_seconds
+        self._max = max_chats
+        self._offers: OrderedDict[str, tuple[float, tuple[str, ...]]] = OrderedDict()
+
+    def remember(self, chat_key: str, buttons: Sequence[Button]) -> None:
+        self._offers[chat_key] = (time.monotonic(), tuple(b.payload for b in buttons))
+        self._offers.move_to_end(chat_key)
+        while len(self._offers) > self._max:
+            self._offers.popitem(last=False)
+
+    def resolve(self, chat_key: str, text: str) -> str | None:
+        """The payload chosen by ``text`` ("1", " 2 ") or ``None`` if it is not a choice."""
+        offer = self._offers.get(chat_key)
+        choice = text.strip().rstrip(".")
+        if offer is None or not choice.isdigit():
+            return None
+        offered_at, payloads = offer
+        if time.monotonic() - offered_at > self._ttl:
+            del self._offers[chat_key]
+            return None
+        number = int(choice)
+        if 1 <= number <= len(payloads):
+            return payloads[number - 1]
+        return None

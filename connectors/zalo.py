@@ -1,0 +1,179 @@
+"""Zalo Official Account (API v3) input channel for Rasa.
+
+Webhook: ``POST /webhooks/zalo/webhook``. Zalo signs each event with
+``X-ZEvent-Signature: mac=<sha256_hex(app_id + raw body + timestamp + OA secret key)>``; events
+with a wrong or missing signature are refused (403). A signed event is acknowledged at once
+(Zalo retries slow webhooks) and handled in the background, once per ``message.msg_id``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from chatbot.channels import make_sender_id
+from chatbot.delivery.outbound import OutboundMessage
+from connectors.config import ZALO_REQUIRED, ZaloConfig, missing, zalo_config
+from connectors.outputs import SenderOutputChannel
+from connectors.texts import TEXT_ONLY
+from connectors.webhook import (
+    bad_request,
+    claim_event,
+    forbidden,
+    not_configured,
+    parse_json_object,
+    secrets_match,
+    spawn,
+)
+from connectors.zalo_sender import ZALO_CHOICES, ZaloSender
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "zalo"
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+TEXT_EVENT = "user_send_text"
+FOLLOW_EVENT = "follow"
+NON_TEXT_EVENTS = frozenset(
+    {
+        "user_send_image", "user_send_gif", "user_send_sticker", "user_send_audio",
+        "user_send_video", "user_send_file", "user_send_location", "user_send_link",
+        "user_send_business_card",
+    }
+)
+
+Deliver = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+
+
+class ZaloOutput(SenderOutputChannel):
+    """Rasa's replies to Zalo: button templates or numbered options, 2,000-character chunks."""
+
+    channel_name = CHANNEL
+
+
+def signature(config: ZaloConfig, body: bytes, timestamp: str) -> str:
+    """The hex MAC Zalo sends for ``body`` (without the ``mac=`` prefix)."""
+    material = config.app_id.encode() + body + timestamp.encode() + config.oa_secret_key.encode()
+    return hashlib.sha256(material).hexdigest()
+
+
+def signature_valid(config: ZaloConfig, body: bytes, timestamp: str, header: str | None) -> bool:
+    given = (header or "").strip()
+    if given.lower().startswith("mac="):
+        given = given[4:].strip()
+    return secrets_match(given.lower(), signature(config, body, timestamp))
+
+
+def _user_id(event: dict[str, Any], key: str) -> str | None:
+    party = event.get(key)
+    user_id = party.get("id") if isinstance(party, dict) else None
+    return str(user_id) if user_id else None
+
+
+class ZaloEventHandler:
+    """Handles one verified Zalo OA event: to Rasa, a direct reply, or nothing."""
+
+    def __init__(self, sender: ZaloSender, deliver: Deliver) -> None:
+        self.sender = sender
+        self.deliver = deliver
+
+    async def handle(self, event: dict[str, Any]) -> str:
+        name = str(event.get("event_name") or "")
+        message = event.get("message") if isinstance(event.get("message"), dict) else {}
+        if name == FOLLOW_EVENT:
+            user_id = _user_id(event, "follower")
+            key = f"follow:{user_id}:{event.get('timestamp')}"
+            if user_id is None or not await claim_event(CHANNEL, key):
+                return "ignored"
+            await self.deliver(make_sender_id(CHANNEL, user_id), "/greet", {"zalo": {"event": name}})
+            return "follow"
+        if name != TEXT_EVENT and name not in NON_TEXT_EVENTS:
+            logger.debug("zalo event ignored: %s", name or "unnamed")
+            return "ignored"
+        user_id = _user_id(event, "sender")
+        if user_id is None:
+            return "ignored"
+        msg_id = message.get("msg_id")
+        if msg_id and not await claim_event(CHANNEL, str(msg_id)):
+            logger.info("zalo event %s: duplicate delivery skipped", name)
+            return "duplicate"
+        if name in NON_TEXT_EVENTS:
+            await self.sender.send(user_id, OutboundMessage(text=TEXT_ONLY))
+            return "unsupported"
+        text = str(message.get("text") or "")
+        if not text.strip():
+            return "ignored"
+        text = ZALO_CHOICES.resolve(user_id, text) or text
+        await self.deliver(make_sender_id(CHANNEL, user_id), text, {"zalo": {"event": name}})
+        return "message"
+
+
+class ZaloInput(InputChannel):
+    """The Rasa input channel; without the app id, app secret and OA secret key its webhook
+    answers 503 "channel not configured"."""
+
+    def __init__(self, config: ZaloConfig | None) -> None:
+        self.config = config
+        self._sender: ZaloSender | None = None
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> ZaloInput:
+        config = zalo_config()
+        if config is None:
+            logger.warning("zalo webhook is off: %s not set", ", ".join(missing(*ZALO_REQUIRED)))
+        return cls(config)
+
+    @property
+    def sender(self) -> ZaloSender:
+        if self.config is None:
+            raise RuntimeError("zalo channel is not configured")
+        if self._sender is None:
+            self._sender = ZaloSender(self.config)
+        return self._sender
+
+    def get_output_channel(self) -> ZaloOutput | None:
+        return ZaloOutput(self.sender) if self.config is not None else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = Blueprint("zalo_webhook", __name__)
+
+        async def deliver(sender_id: str, text: str, metadata: dict[str, Any]) -> None:
+            output = ZaloOutput(self.sender)
+            await on_new_message(
+                UserMessage(text, output, sender_id, input_channel=CHANNEL, metadata=metadata)
+            )
+
+        async def handle(event: dict[str, Any]) -> None:
+            outcome = await ZaloEventHandler(self.sender, deliver).handle(event)
+            logger.debug("zalo event handled: %s", outcome)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.config else "not configured"})
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if self.config is None:
+                return not_configured(CHANNEL)
+            body = request.body or b""
+            event = parse_json_object(body)
+            if event is None:
+                return bad_request(CHANNEL)
+            header = request.headers.get(SIGNATURE_HEADER)
+            timestamp = str(event.get("timestamp", ""))
+            if not signature_valid(self.config, body, timestamp, header):
+                return forbidden(CHANNEL, "missing signature" if not header else "bad signature")
+            spawn(handle(event), "zalo event")
+            return response.json({"status": "accepted"})
+
+        return blueprint

@@ -1,0 +1,162 @@
+"""Zalo Bot platform input channel for Rasa.
+
+Webhook: ``POST /webhooks/zalo_bot/webhook`` with the ``secret_token`` given to setWebhook in
+``X-Bot-Api-Secret-Token`` (403 otherwise). The event comes bare or wrapped in
+``{"ok": true, "result": {...}}``; it is acknowledged at once and handled in the background,
+once per ``message.message_id``. Polling and setWebhook live in :mod:`connectors.zalo_bot_polling`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from chatbot.channels import make_sender_id
+from chatbot.delivery.outbound import OutboundMessage
+from connectors.config import ZaloBotConfig, missing, zalo_bot_config
+from connectors.outputs import SenderOutputChannel
+from connectors.texts import TEXT_ONLY
+from connectors.webhook import (
+    bad_request,
+    claim_event,
+    forbidden,
+    not_configured,
+    parse_json_object,
+    secrets_match,
+    spawn,
+)
+from connectors.zalo_bot_sender import ZALO_BOT_CHOICES, ZaloBotSender
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "zalo_bot"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+WEBHOOK_PATH = "/webhooks/zalo_bot/webhook"
+TEXT_EVENT = "message.text.received"
+
+Deliver = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+
+
+class ZaloBotOutput(SenderOutputChannel):
+    """Rasa's replies to Zalo Bot chats: numbered options, 2,000-character chunks."""
+
+    channel_name = CHANNEL
+
+
+def unwrap(data: dict[str, Any]) -> dict[str, Any]:
+    """The event itself, whether it came bare or as ``{"ok": true, "result": {...}}``."""
+    result = data.get("result")
+    if "event_name" not in data and isinstance(result, dict):
+        return result
+    return data
+
+
+def _field_id(message: dict[str, Any], key: str) -> str | None:
+    part = message.get(key)
+    value = part.get("id") if isinstance(part, dict) else None
+    return str(value) if value not in (None, "") else None
+
+
+class ZaloBotEventHandler:
+    """Handles one Zalo Bot event: to Rasa, a polite text-only reply, or nothing."""
+
+    def __init__(self, sender: ZaloBotSender, deliver: Deliver, dedupe: bool = True) -> None:
+        self.sender = sender
+        self.deliver = deliver
+        self.dedupe = dedupe
+
+    async def handle(self, event: dict[str, Any]) -> str:
+        name = str(event.get("event_name") or "")
+        message = event.get("message")
+        if not isinstance(message, dict):
+            logger.debug("zalo_bot event without message ignored: %s", name or "unnamed")
+            return "ignored"
+        chat_id = _field_id(message, "chat") or _field_id(message, "from")
+        if chat_id is None:
+            return "ignored"
+        message_id = message.get("message_id")
+        if self.dedupe and message_id and not await claim_event(CHANNEL, str(message_id)):
+            return "duplicate"
+        text = message.get("text")
+        if name != TEXT_EVENT or not isinstance(text, str):
+            await self.sender.send(chat_id, OutboundMessage(text=TEXT_ONLY))
+            return "unsupported"
+        if not text.strip():
+            return "ignored"
+        text = ZALO_BOT_CHOICES.resolve(chat_id, text) or text
+        metadata = {"zalo_bot": {"event": name, "from": _field_id(message, "from")}}
+        await self.deliver(make_sender_id(CHANNEL, chat_id), text, metadata)
+        return "message"
+
+
+class ZaloBotInput(InputChannel):
+    """The Rasa input channel; without ``ZALO_BOT_TOKEN`` and ``ZALO_BOT_WEBHOOK_SECRET`` its
+    webhook answers 503 "channel not configured"."""
+
+    def __init__(self, config: ZaloBotConfig | None) -> None:
+        self.config = config
+        self._sender: ZaloBotSender | None = None
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> ZaloBotInput:
+        absent = missing("ZALO_BOT_TOKEN", "ZALO_BOT_WEBHOOK_SECRET")
+        if absent:
+            logger.warning("zalo_bot webhook is off: %s not set", ", ".join(absent))
+        return cls(zalo_bot_config())
+
+    @property
+    def webhook_enabled(self) -> bool:
+        return self.config is not None and bool(self.config.webhook_secret)
+
+    @property
+    def sender(self) -> ZaloBotSender:
+        if self.config is None:
+            raise RuntimeError("zalo_bot channel is not configured")
+        if self._sender is None:
+            self._sender = ZaloBotSender(self.config)
+        return self._sender
+
+    def get_output_channel(self) -> ZaloBotOutput | None:
+        return ZaloBotOutput(self.sender) if self.config is not None else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = Blueprint("zalo_bot_webhook", __name__)
+
+        async def deliver(sender_id: str, text: str, metadata: dict[str, Any]) -> None:
+            output = ZaloBotOutput(self.sender)
+            await on_new_message(
+                UserMessage(text, output, sender_id, input_channel=CHANNEL, metadata=metadata)
+            )
+
+        async def handle(event: dict[str, Any]) -> None:
+            outcome = await ZaloBotEventHandler(self.sender, deliver).handle(event)
+            logger.debug("zalo_bot event handled: %s", outcome)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.webhook_enabled else "not configured"})
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.webhook_enabled or self.config is None:
+                return not_configured(CHANNEL)
+            given = request.headers.get(SECRET_HEADER)
+            if not secrets_match(given, self.config.webhook_secret):
+                return forbidden(CHANNEL, "missing secret token" if not given else "wrong secret")
+            data = parse_json_object(request.body or b"")
+            if data is None:
+                return bad_request(CHANNEL)
+            spawn(handle(unwrap(data)), "zalo_bot event")
+            return response.json({"status": "accepted"})
+
+        return blueprint

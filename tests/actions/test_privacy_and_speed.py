@@ -1,0 +1,61 @@
+"""Unlinking with a confirmation, and database work that never blocks other conversations."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from rasa_sdk.events import AllSlotsReset
+from sqlalchemy import select
+
+import chatbot.school.timetable
+from actions.display_name import ActionMyDisplayName
+from actions.privacy import ActionAskUnlink, ActionForgetAccount
+from actions.timetable import ActionTimetable
+from chatbot.db.engine import session_scope
+from chatbot.db.models import AccountLink, ChatAccount, Role
+from tests.actions.conftest import link_sender, run, texts
+from tests.school.sample import Sample
+
+PARENT = "telegram:100"
+
+
+async def test_unlinking_asks_first_then_deletes(school: Sample) -> None:
+    link_sender(PARENT, Role.PARENT, student_id=school.minh_anh)
+    messages, _ = await run(ActionAskUnlink(), PARENT, "xóa dữ liệu của tôi")
+    assert "em Nguyễn Minh Anh (lớp 6A)" in texts(messages) and "chắc chắn" in texts(messages)
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+    with session_scope() as session:
+        assert session.execute(select(AccountLink)).first() is not None  # asking deletes nothing
+    messages, events = await run(ActionForgetAccount(), PARENT, "/affirm")
+    assert "đã hủy liên kết và xóa dữ liệu" in texts(messages) and events == [AllSlotsReset()]
+    with session_scope() as session:
+        assert session.execute(select(ChatAccount)).first() is None
+    nothing, _ = await run(ActionAskUnlink(), PARENT, "hủy liên kết")
+    assert "chưa lưu dữ liệu nào" in texts(nothing) and "buttons" not in str(nothing[0].get("buttons") or "")
+
+
+async def test_a_slow_query_in_one_conversation_does_not_hold_up_another(school, monkeypatch) -> None:  # noqa: ANN001
+    link_sender(PARENT, Role.PARENT, student_id=school.minh_anh)
+    link_sender("zalo:2", Role.PARENT, student_id=school.hoa)
+    slow_schedule = chatbot.school.timetable.schedule
+
+    def sleepy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - runs in a worker thread
+        time.sleep(1.0)
+        return slow_schedule(*args, **kwargs)
+
+    monkeypatch.setattr(chatbot.school.timetable, "schedule", sleepy)
+    finished: dict[str, float] = {}
+    start = time.perf_counter()
+
+    async def timed(name: str, coroutine) -> list[dict]:  # noqa: ANN001
+        messages, _ = await coroutine
+        finished[name] = time.perf_counter() - start
+        return messages
+
+    slow, fast = await asyncio.gather(
+        timed("slow", run(ActionTimetable(), PARENT, "hôm nay")),
+        timed("fast", run(ActionMyDisplayName(), "zalo:2", "tên hiển thị của con")),
+    )
+    assert finished["slow"] >= 1.0 and "Ngữ văn" in texts(slow)
+    assert finished["fast"] < 0.5 and "12 - Lê Thị Hoa" in texts(fast)

@@ -1,0 +1,74 @@
+"""The Vietnamese normaliser and the training-time typo variants."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from chatbot.nlu.augment import augment, typo_variant
+from chatbot.nlu.text import INVITE_PLACEHOLDER, normalize, replace_invite_codes, strip_diacritics
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Đăng nhập TRƯỚC giờ học", "dang nhap truoc gio hoc"),
+        ("dang nhap truoc gio hoc", "dang nhap truoc gio hoc"),
+        # decomposed (NFD) input, as some phone keyboards send it
+        ("Te\u0302n hie\u0302\u0309n thi\u0323", "ten hien thi"),
+        ("Con mình đc vào lớp onl ko ạ 🙏", "con minh duoc vao lop online khong a cam on"),
+        ("hc j, ntn", "hoc gi nhu the nao"),
+        ("tkb t5 của lớp 6A", "thoi khoa bieu thu 5 cua lop 6 a"),
+        ("mai hc lúc 7h30", "mai hoc luc 7 gio 30"),
+        ("KHÔNGGG ĐƯỢCCC!!!", "khong duoc"),
+        ("kooo", "khong"),
+        ("xin chào 😀🎉", "xin chao"),
+        ("bb nhé", "tam biet nhe"),
+        ("mục 1.4.đ", "muc 1 4 dj"),
+        ("mục 1.4.d", "muc 1 4 d"),
+        ("", ""),
+        ("!!! ???", ""),
+    ],
+)
+def test_normalize(typed: str, expected: str) -> None:
+    assert normalize(typed) == expected
+
+
+def test_bn_means_how_many_before_a_unit_and_you_otherwise() -> None:
+    assert normalize("vào lớp trước bn phút") == "vao lop truoc bao nhieu phut"
+    assert normalize("học phí bn") == "hoc phi bao nhieu"
+    assert normalize("bn là ai") == "ban la ai"
+
+
+def test_strip_diacritics_keeps_case_and_maps_d_bar() -> None:
+    assert strip_diacritics("Đặng Thị Ngọc Ánh") == "Dang Thi Ngoc Anh"
+
+
+@pytest.mark.parametrize("code", ["ABCD-2345", "abcd-2345", "abcd2345", "K7MP X4QZ", "WXYZ-ABCD"])
+def test_invite_codes_become_a_placeholder(code: str) -> None:
+    assert normalize(f"mã của tôi {code} nhé") == f"ma cua toi {INVITE_PLACEHOLDER} nhe"
+
+
+@pytest.mark.parametrize("text", ["chuc mung", "ABCD-1234", "ABCO-2345", "nam 2020 2021", "hoc sinh"])
+def test_words_and_invalid_codes_are_not_placeholders(text: str) -> None:
+    assert INVITE_PLACEHOLDER not in replace_invite_codes(text)
+
+
+def test_typo_variant_is_deterministic_and_changes_text() -> None:
+    text = "hoc sinh phai dang nhap truoc gio hoc"
+    first = typo_variant(text, random.Random(7))
+    assert first == typo_variant(text, random.Random(7))
+    assert first != text
+
+
+def test_short_words_are_left_alone() -> None:
+    assert typo_variant("ok a", random.Random(1)) == "ok a"
+
+
+def test_augment_keeps_originals_first_and_labels_aligned() -> None:
+    texts, labels = ["hoc sinh vao lop", "xin chao ban"], ["a", "b"]
+    all_texts, all_labels = augment(texts, labels, copies=3, seed=1)
+    assert all_texts[:2] == texts and all_labels[:2] == labels
+    assert len(all_texts) == len(all_labels) > 2
+    assert (all_texts, all_labels) == augment(texts, labels, copies=3, seed=1)
