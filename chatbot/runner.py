@@ -63,14 +63,20 @@ def start_servers(
     actions_port: int = ACTIONS_PORT,
     interface: str = "127.0.0.1",
     extra_rasa_args: Sequence[str] = (),
+    log_dir: Path | None = None,
 ) -> ServerSet:
-    """Start the action server, then the Rasa server with the REST and configured channels."""
+    """Start the action server, then the Rasa server with the REST and configured channels.
+
+    With ``log_dir`` the servers' output goes to ``actions.log`` and ``rasa.log`` there
+    instead of this terminal.
+    """
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
     action_url = f"http://127.0.0.1:{actions_port}/webhook"
     actions = subprocess.Popen(
         [_bin("rasa"), "run", "actions", "--actions", "actions", "-p", str(actions_port)],
         cwd=PROJECT_ROOT,
         env=env,
+        **_output_to(log_dir, "actions.log"),
     )
     rasa = subprocess.Popen(
         [
@@ -84,8 +90,17 @@ def start_servers(
         ],
         cwd=PROJECT_ROOT,
         env=env,
+        **_output_to(log_dir, "rasa.log"),
     )
     return ServerSet([actions, rasa])
+
+
+def _output_to(log_dir: Path | None, name: str) -> dict[str, object]:
+    if log_dir is None:
+        return {}
+    log_dir.mkdir(parents=True, exist_ok=True)
+    handle = (log_dir / name).open("ab")
+    return {"stdout": handle, "stderr": subprocess.STDOUT}
 
 
 def wait_until_ready(
@@ -97,7 +112,7 @@ def wait_until_ready(
     pending = list(urls)
     while pending:
         if not servers.alive():
-            raise RuntimeError("a server exited during start-up; see the log above")
+            raise RuntimeError("a server exited during start-up; see its log")
         if time.monotonic() > deadline:
             raise TimeoutError(f"servers not ready after {timeout:.0f} s: {', '.join(pending)}")
         try:

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from chatbot import runner
+from chatbot.settings import get_settings
 
 
 def _train(force: bool = False):  # noqa: ANN202 - returns a Path
@@ -51,9 +52,12 @@ def register(app: typer.Typer) -> None:
         upgrade_database()
         _load_demo_school()
         model = _train()
-        servers = runner.start_servers(model, rasa_port=rasa_port, actions_port=actions_port)
+        log_dir = get_settings().data_dir / "logs"
+        servers = runner.start_servers(
+            model, rasa_port=rasa_port, actions_port=actions_port, log_dir=log_dir
+        )
         try:
-            typer.echo("Đang khởi động trợ lý…")
+            typer.echo(f"Đang khởi động trợ lý (nhật ký máy chủ: {log_dir})…")
             runner.wait_until_ready(servers, rasa_port=rasa_port, actions_port=actions_port)
             chat(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook")
         except KeyboardInterrupt:
