@@ -248,9 +248,17 @@ def mark_handled(
     if report.status is IncidentStatus.HANDLED:
         return HandleOutcome(HandleStatus.ALREADY_HANDLED, reference, handled_by=report.handled_by)
     assert view.staff is not None
+    notified = close_report(session, report, handled_by=view.staff.full_name, note=note, now=now)
+    return HandleOutcome(HandleStatus.HANDLED, report.reference, notified, view.staff.full_name)
+
+
+def close_report(
+    session: Session, report: IncidentReport, *, handled_by: str, note: str, now: datetime
+) -> bool:
+    """Mark ``report`` handled and queue a notice to its reporter; True if a notice was queued."""
     report.status = IncidentStatus.HANDLED
     report.handled_at = now
-    report.handled_by = view.staff.full_name
+    report.handled_by = handled_by
     report.action_taken = note.strip()[:MAX_DESCRIPTION] or None
     notified = False
     if report.reporter_account_id is not None:
@@ -262,4 +270,4 @@ def mark_handled(
             idempotency_key=f"incident-handled:{report.reference}", school_id=report.school_id,
         ) is not None
     session.flush()
-    return HandleOutcome(HandleStatus.HANDLED, report.reference, notified, view.staff.full_name)
+    return notified

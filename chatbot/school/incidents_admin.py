@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from chatbot.db.models import IncidentKind, IncidentReport, IncidentStatus, Role, School, SchoolClass
-from chatbot.school.incidents import KIND_LABELS, MAX_DESCRIPTION
+from chatbot.school.incidents import KIND_LABELS, MAX_DESCRIPTION, close_report
 from chatbot.school.spreadsheets import Cell, fill_sheet, write_csv
 from chatbot.settings import TIMEZONE
 
@@ -94,11 +94,7 @@ def handle_incident(
     if incident.status == IncidentStatus.HANDLED:
         when = local_text(incident.handled_at)
         raise IncidentError(f"sự vụ {incident.reference} đã được {incident.handled_by} xử lý lúc {when}")
-    incident.status = IncidentStatus.HANDLED
-    incident.action_taken = action
-    incident.handled_by = by
-    incident.handled_at = now or datetime.now(timezone.utc)
-    session.flush()
+    close_report(session, incident, handled_by=by, note=action, now=now or datetime.now(timezone.utc))
     return incident
 
 

@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from chatbot.cli import app
 from chatbot.db.engine import session_scope
-from chatbot.db.models import IncidentKind, IncidentReport, IncidentStatus, School
+from chatbot.db.models import Broadcast, Delivery, IncidentKind, IncidentReport, IncidentStatus, School
 from chatbot.school.incidents import KIND_LABELS
 from chatbot.school.incidents_admin import IncidentError, IncidentFilter, find_incidents, handle_incident
-from tests.staff.helpers import incident
+from tests.staff.helpers import incident, link_account, student
 
 LATE_1_OCT = datetime(2026, 10, 1, 16, 30, tzinfo=timezone.utc)  # 23:30 on 1 October in Vietnam
 EARLY_2_OCT = datetime(2026, 10, 1, 17, 30, tzinfo=timezone.utc)  # 00:30 on 2 October in Vietnam
@@ -112,3 +112,17 @@ def test_incident_command_errors(incidents: None, runner: CliRunner, tmp_path: P
     with session_scope() as session:
         handled = select(IncidentReport).where(IncidentReport.status == IncidentStatus.HANDLED)
         assert session.scalars(handled).all() == []
+
+
+def test_handling_from_the_cli_tells_the_reporter(demo_db: str) -> None:
+    with session_scope() as session:
+        school = session.scalars(select(School)).one()
+        account = link_account(session, student(session, "6A", 1))
+        report = incident(session, school, "SV-010", IncidentKind.STRANGER, LATE_1_OCT, class_name="6A")
+        report.reporter_account_id = account.id
+    with session_scope() as session:
+        handle_incident(session, "SV-010", by="Cô Lan", action="Đã khoá phòng học")
+    with session_scope() as session:
+        delivery = session.scalars(select(Delivery).where(Delivery.account_id == account.id)).one()
+        broadcast = session.get(Broadcast, delivery.broadcast_id)
+        assert "SV-010" in broadcast.text and "Đã khoá phòng học" in broadcast.text
