@@ -85,6 +85,7 @@ class Settings:
     telegram_per_chat_per_second: float = 1.0
     zalo_rate_per_second: float = 10.0
     telegram_bot_username: str | None = None
+    zalo_oa_name: str | None = None
     action_server_url: str = "http://127.0.0.1:5055/webhook"
 
 
@@ -106,6 +107,7 @@ def _build() -> Settings:
         telegram_per_chat_per_second=_env_float("TELEGRAM_PER_CHAT_PER_SECOND", 1.0),
         zalo_rate_per_second=_env_float("ZALO_RATE_PER_SECOND", 10.0),
         telegram_bot_username=_env("TELEGRAM_BOT_USERNAME"),
+        zalo_oa_name=_env("ZALO_OA_NAME"),
         action_server_url=_env("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook") or "",
     )
 

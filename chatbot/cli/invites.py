@@ -111,7 +111,8 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="Thư mục lưu tệp (mặc định: <data>/invites).")
         ] = None,
         zalo_oa: Annotated[
-            str | None, typer.Option("--zalo-oa", help="Tên Zalo OA của trường, in trên thẻ.")
+            str | None,
+            typer.Option("--zalo-oa", help="Tên Zalo OA của trường, in trên thẻ (mặc định: ZALO_OA_NAME)."),
         ] = None,
         school: SchoolOption = None,
     ) -> None:
@@ -141,6 +142,7 @@ def register(app: typer.Typer) -> None:
                 ]
             except InviteError as exc:
                 fail(str(exc))
+            zalo_oa = zalo_oa or settings.zalo_oa_name
             files = export_all(batches, out_dir, settings.telegram_bot_username, zalo_oa, now)
         for batch in batches:
             show_batch(batch, files.get(batch.class_name))

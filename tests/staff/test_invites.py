@@ -127,13 +127,16 @@ def test_invites_command(
     demo_db: str, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "HoaSenBot")
+    monkeypatch.setenv("ZALO_OA_NAME", "THCS Hoa Sen")
     reset_settings()
     result = runner.invoke(app, ["invites", "--class", "6a", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "Lớp 6A — mã cho phụ huynh: tạo 30 mã." in result.output
     assert "chỉ lưu bản băm của mã" in result.output
     html_files = list(tmp_path.glob("6A-parent-*.html"))
-    assert len(html_files) == 1 and html_files[0].read_text(encoding="utf-8").count("<svg") == 30
+    assert len(html_files) == 1
+    sheet = html_files[0].read_text(encoding="utf-8")
+    assert sheet.count("<svg") == 30 and "THCS Hoa Sen" in sheet
 
     again = runner.invoke(app, ["invites", "--class", "6A", "--students", "1,3-4", "--out", str(tmp_path)])
     assert "tạo 0 mã" in again.output and again.output.count("đã có mã chưa dùng") == 3
