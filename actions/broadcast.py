@@ -23,7 +23,7 @@ from chatbot.db.models import BroadcastKind, School, StaffRole
 from chatbot.delivery.audience import Audience, recipients
 from chatbot.delivery.outbox import Queued, derive_key, queue_broadcast
 from chatbot.delivery.quiet_hours import hold
-from chatbot.delivery.receipts import Ack, acknowledge
+from chatbot.delivery.receipts import Ack, acknowledge, acknowledge_latest
 from chatbot.school.accounts import load_account
 from chatbot.school.dates import fold
 from chatbot.school.timetable import class_names, mentioned_class
@@ -325,10 +325,11 @@ class ActionBroadcastReceived(Action):
         raw = entity(tracker, "delivery_id")
         view = await account_view(tracker)
         you = address(view)
-        outcome = Ack.NOT_FOUND
+        channel, external_id = sender(tracker)
         if raw is not None and raw.isdigit():
-            channel, external_id = sender(tracker)
             outcome = await db(acknowledge, int(raw), channel, external_id, now())
+        else:  # typed "đã nhận", or a channel that returns the button as text
+            outcome = await db(acknowledge_latest, channel, external_id, now())
         if outcome is Ack.RECORDED:
             text = f"Dạ, nhà trường đã ghi nhận {you} đã nhận được thông báo. Cảm ơn {you} ạ!"
         elif outcome is Ack.ALREADY:

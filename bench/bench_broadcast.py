@@ -307,8 +307,12 @@ def record(body: str) -> None:
     section = (
         f"{START}\n## Broadcast delivery (bench/bench_broadcast.py)\n\nRun {stamp}.\n\n{body}\n\n"
         "Rate = deliveries ÷ time between the first and last delivery, as the fake API saw them. "
+        "Limit 429s = answers the fake gave because its 30/s bucket was empty. "
         "Duplicates are recipients that got the message twice: only sends in flight when the "
-        "worker was killed can repeat (see docs/delivery.md).\n"
+        "worker was killed can repeat (see docs/delivery.md). The faults phase is slower by "
+        "design: every 429 pauses the whole channel for its retry_after (1 s), as Telegram asks, "
+        "and the dead worker's claims wait out the 60 s lease. The machine was shared with other "
+        "engineers' test runs during the measurement.\n"
         f"{END}\n"
     )
     current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"

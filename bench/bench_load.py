@@ -11,13 +11,16 @@ The message mix is Vietnamese FAQ questions with and without diacritics, greetin
 thanks, and out-of-scope questions (which reach the action server and the database).
 Several replicas get requests in turn with no stickiness, as behind a plain load balancer.
 
-Printed per level: answered messages per second, p50/p95/p99 latency, errors, and the peak
-resident memory (RSS) of each process. Set-ups:
+Printed per level: answered messages per second, p50/p95/p99 latency, errors, the peak
+resident memory (RSS) of each process, and the CPU cores each part used (Rasa, action
+server, PostgreSQL, Redis, this load client, and other work on the machine). Set-ups:
 
 - ``ours`` = chatbot/config.yml; ``baseline`` = bench/baseline_config.yml (what ``rasa init``
   gives: DIET, ResponseSelector, TED, UnexpecTED) trained on the same domain and data;
 - ``embedded`` = in-memory tracker and lock stores, SQLite for school data;
-- ``pg+redis`` = PostgreSQL tracker store and school data, Redis lock store.
+- ``pg+redis`` = PostgreSQL tracker store and school data, Redis lock store (atomic);
+  ``async-commit`` sets ``synchronous_commit = off`` on that database;
+- ``stock Rasa`` = without :mod:`chatbot.rasa_speedups` (the baseline always runs so).
 
 Every level stops after ``--seconds`` (requests in flight may add up to their 30 s timeout),
 and the whole run stops by itself. The load client shares the machine's cores with the
@@ -33,6 +36,7 @@ import json
 import os
 import platform
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -48,6 +52,7 @@ import aiohttp
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))  # for tests.scale.cluster
 
+from chatbot.rasa_stores import redis_lock_store_kwargs  # noqa: E402
 from chatbot.training import DATA, DOMAIN, MODELS_DIR, train  # noqa: E402
 from tests.scale.cluster import Cluster, start_cluster, train_cached, wait_ready  # noqa: E402
 
@@ -101,10 +106,26 @@ class Setup:
     model: str  # "ours" or "baseline"
     stores: str  # "embedded" or "pg+redis"
     replicas: int = 1
+    speedups: bool = True  # chatbot.rasa_speedups, installed by the project's lock store class
+    async_commit: bool = False  # synchronous_commit=off on the tracker database
 
     @property
     def name(self) -> str:
-        return f"{self.model} / {self.stores} / {self.replicas} replica{'s' if self.replicas > 1 else ''}"
+        parts = [self.model, self.stores + (" async-commit" if self.async_commit else ""),
+                 f"{self.replicas} replica{'s' if self.replicas > 1 else ''}"]
+        if not self.speedups:
+            parts.append("stock Rasa")
+        return " / ".join(parts)
+
+    def lock_store_yaml(self, key_prefix: str) -> str | None:
+        """Without speedups, endpoints.yml names a lock store that does not install them."""
+        if self.speedups:
+            return None
+        if self.stores == "embedded":
+            return "lock_store:\n  type: in_memory\n"
+        options = redis_lock_store_kwargs(REDIS_URL)
+        return (f"lock_store:\n  type: chatbot.locks.AtomicRedisLockStore\n  url: {options['host']}\n"
+                f"  port: {options['port']}\n  db: {options['db']}\n  key_prefix: {key_prefix}\n")
 
 
 @dataclass
@@ -118,6 +139,7 @@ class LevelResult:
     p95_ms: float
     p99_ms: float
     rss_mib: dict[str, float] = field(default_factory=dict)
+    cpu_cores: dict[str, float] = field(default_factory=dict)
 
     @property
     def per_second(self) -> float:
@@ -150,6 +172,58 @@ def rss_mib(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+SERVICES = {"postgres": "postgres", "redis-server": "redis"}
+CPU_COLUMNS = ("actions", "postgres", "redis", "client", "other", "machine")
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _service_cpu() -> dict[str, float]:
+    """CPU seconds of all PostgreSQL and Redis server processes on the machine."""
+    totals = dict.fromkeys(SERVICES.values(), 0.0)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                comm = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if comm in SERVICES:
+                totals[SERVICES[comm]] += _process_cpu(int(entry.name))
+    return totals
+
+
+def _machine_busy() -> float:
+    """Busy CPU seconds of the whole machine since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / _TICK
+
+
+def cpu_snapshot(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each server, the services, this client and the machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    snapshot = {name: _process_cpu(pid) for name, pid in pids.items()}
+    snapshot |= _service_cpu()
+    snapshot["client"] = usage.ru_utime + usage.ru_stime
+    snapshot["machine"] = _machine_busy()
+    return snapshot
+
+
+def cpu_cores(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
+    """Cores used by each part during ``seconds``; ``other`` is the rest of the machine's work."""
+    used = {name: (after[name] - before[name]) / seconds for name in before}
+    used["other"] = used["machine"] - sum(v for k, v in used.items() if k != "machine")
+    return {name: round(max(0.0, value), 2) for name, value in used.items()}
 
 
 # --- load generation --------------------------------------------------------------------------
@@ -195,22 +269,24 @@ async def run_level(cluster: Cluster, setup: Setup, concurrency: int, seconds: f
     stop = asyncio.Event()
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
     prefix = f"bench-{concurrency}-{uuid.uuid4().hex[:6]}"
-    async with aiohttp.ClientSession(timeout=timeout,
-                                     connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+    connector = aiohttp.TCPConnector(limit=concurrency * len(urls), limit_per_host=concurrency)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         sampler = asyncio.create_task(_sample_memory(cluster.pids, peaks, stop))
         turn = itertools.count()
+        cpu_before = cpu_snapshot(cluster.pids)
         start = time.monotonic()
         deadline = start + seconds
         await asyncio.gather(*(_client(session, urls, turn, worker, prefix, deadline, latencies, errors)
                                for worker in range(concurrency)))
         elapsed = time.monotonic() - start
+        cpu = cpu_cores(cpu_before, cpu_snapshot(cluster.pids), elapsed)
         stop.set()
         await sampler
     if errors:
         print(f"    {len(errors)} errors, e.g. {errors[0]}", flush=True)
     return LevelResult(setup.name, concurrency, len(latencies), len(errors), elapsed,
                        percentile(latencies, 0.50), percentile(latencies, 0.95), percentile(latencies, 0.99),
-                       {name: round(value, 1) for name, value in peaks.items()})
+                       {name: round(value, 1) for name, value in peaks.items()}, cpu)
 
 
 async def warm_up(cluster: Cluster) -> None:
@@ -245,6 +321,18 @@ def postgres_database(kind: str) -> Iterator[str]:
         admin.dispose()
 
 
+def set_async_commit(database_url: str) -> None:
+    """Commits on this database no longer wait for the WAL flush (new sessions)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT", future=True)
+    with engine.connect() as connection:
+        connection.execute(text(f'ALTER DATABASE "{make_url(database_url).database}" '
+                                "SET synchronous_commit = off"))
+    engine.dispose()
+
+
 def migrate(database_url: str) -> None:
     subprocess.run([sys.executable, "-m", "chatbot", "db", "upgrade"], check=True, cwd=PROJECT_ROOT,
                    env={**os.environ, "DATABASE_URL": database_url}, capture_output=True)
@@ -256,16 +344,20 @@ async def bench_setup(setup: Setup, model: Path, levels: list[int], seconds: flo
     with ExitStack() as stack:
         env = {"CHATBOT_DATA_DIR": str(work / "data")}
         tracker_url = lock_url = None
+        key_prefix = f"bench{uuid.uuid4().hex[:8]}"
         if setup.stores == "pg+redis":
             database_url = stack.enter_context(postgres_database(setup.model))
             tracker_url, lock_url = database_url, REDIS_URL
-            env["LOCK_STORE_KEY_PREFIX"] = f"bench{uuid.uuid4().hex[:8]}"
+            env["LOCK_STORE_KEY_PREFIX"] = key_prefix
+            if setup.async_commit:
+                set_async_commit(database_url)
         else:
             database_url = f"sqlite:///{work / 'data' / 'chatbot.sqlite3'}"
         env["DATABASE_URL"] = database_url
         migrate(database_url)
         cluster = start_cluster(model, work / "cluster", replicas=setup.replicas,
-                                tracker_store_url=tracker_url, lock_store_url=lock_url, extra_env=env)
+                                tracker_store_url=tracker_url, lock_store_url=lock_url, extra_env=env,
+                                lock_store=setup.lock_store_yaml(key_prefix))
         stack.callback(cluster.stop)
         started = time.monotonic()
         wait_ready(cluster)
@@ -305,6 +397,18 @@ def print_table(results: list[LevelResult]) -> None:
         rss = ", ".join(f"{name} {value:.0f}" for name, value in sorted(r.rss_mib.items()))
         print(f"| {r.setup} | {r.concurrency} | {r.per_second:.1f} | {r.p50_ms:.0f} | {r.p95_ms:.0f} | "
               f"{r.p99_ms:.0f} | {r.errors} | {rss} |")
+    print("\nCPU cores used during each level (2 = both cores busy); 'other' is work outside the bench.")
+    print("Rasa ms/msg = Rasa CPU per answered message, which other work on the machine barely changes.")
+    print("\n| set-up | clients | Rasa ms/msg | Rasa | actions | PostgreSQL | Redis | load client | other "
+          "| machine |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in results:
+        cpu = r.cpu_cores
+        rasa = sum(v for k, v in cpu.items() if k.startswith("rasa-"))
+        per_message = 1000 * rasa / r.per_second if r.per_second else float("nan")
+        parts = [rasa] + [cpu.get(k, 0.0) for k in CPU_COLUMNS]
+        print(f"| {r.setup} | {r.concurrency} | {per_message:.1f} | "
+              + " | ".join(f"{value:.2f}" for value in parts) + " |")
 
 
 def main() -> None:
@@ -330,12 +434,16 @@ def main() -> None:
         models["baseline"] = train_cached(BASELINE_CONFIG, DOMAIN, DATA, MODELS_DIR / "bench", "baseline")
         print(f"   baseline model ready in {time.monotonic() - started:.0f} s", flush=True)
     setups = [Setup("ours", "embedded")]
+    if not args.quick:
+        setups.append(Setup("ours", "embedded", speedups=False))
     if not missing:
-        setups += [Setup("ours", "pg+redis", 1)] + ([] if args.quick else [Setup("ours", "pg+redis", 2)])
+        setups.append(Setup("ours", "pg+redis"))
+        if not args.quick:
+            setups += [Setup("ours", "pg+redis", 2), Setup("ours", "pg+redis", 2, async_commit=True)]
     if "baseline" in models:
-        setups.append(Setup("baseline", "embedded"))
+        setups.append(Setup("baseline", "embedded", speedups=False))
         if not missing and not args.quick:
-            setups.append(Setup("baseline", "pg+redis", 1))
+            setups.append(Setup("baseline", "pg+redis", speedups=False))
 
     results: list[LevelResult] = []
     with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:

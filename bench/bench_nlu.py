@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
+import os
 import platform
 import resource
 import statistics
@@ -54,7 +56,9 @@ def measure_training(models_dir: Path) -> tuple[float, Path, float]:
 async def measure_parsing(model: Path, texts: list[str], rounds: int) -> tuple[list[float], float]:
     """Per-message parse times (ms) and the load time (s) of the agent."""
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(logging.WARNING)  # no per-message debug lines in the timings
     start = time.perf_counter()
     agent = Agent.load(str(model))
     load_seconds = time.perf_counter() - start
@@ -89,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
 
     texts = [case.text for case in load_test_set()]
-    print(f"machine: {cpu_model()}, {len(__import__('os').sched_getaffinity(0))} cores, "
+    print(f"machine: {cpu_model()}, {len(os.sched_getaffinity(0))} cores, "
           f"Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as folder:
         seconds, model, train_peak = measure_training(Path(folder))

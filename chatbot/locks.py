@@ -68,7 +68,8 @@ local function settle(key, latest, live)
 end
 """
 
-# KEYS[1] queue; ARGV[1] lifetime ms, ARGV[2] first number of a new queue → ticket number.
+# KEYS[1] queue; ARGV[1] lifetime ms, ARGV[2] first number of a new queue
+# → {ticket number, tickets ahead of it (0: it holds the lock), its expiry ms}.
 _ISSUE = _PRELUDE + """
 if redis.call('HEXISTS', KEYS[1], 'seq') == 0 then
   redis.call('HSET', KEYS[1], 'seq', ARGV[2])
@@ -78,7 +79,7 @@ local expires = now + tonumber(ARGV[1])
 redis.call('HSET', KEYS[1], string.format('%d', number), expires)
 local _, latest, live = prune(KEYS[1])
 settle(KEYS[1], latest, live)
-return number
+return {number, live - 1, expires}
 """
 
 # KEYS[1] queue; ARGV[1] ticket, ARGV[2] lifetime ms
@@ -179,6 +180,7 @@ class AtomicRedisLockStore(LockStore):
             ssl=use_ssl,
             socket_timeout=socket_timeout,
         )
+        key_prefix = str(key_prefix) if key_prefix not in (None, "") else None
         if key_prefix and not key_prefix.isalnum():
             raise ValueError(f"lock store key prefix must be alphanumeric, got {key_prefix!r}")
         self.key_prefix = f"{key_prefix}:{DEFAULT_KEY_PREFIX}" if key_prefix else DEFAULT_KEY_PREFIX
@@ -196,11 +198,16 @@ class AtomicRedisLockStore(LockStore):
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         """Append a ticket to the conversation's queue and return its number."""
+        return self._issue_ticket(conversation_id, lock_lifetime)[0]
+
+    def _issue_ticket(self, conversation_id: str, lock_lifetime: float) -> tuple[int, int, int]:
+        """(ticket, tickets ahead of it, its expiry in ms): one round trip to Redis."""
         try:
-            return int(self._issue(keys=[self._key(conversation_id)],
-                                   args=[_ms(lock_lifetime), _new_queue_start()]))
+            number, ahead, expires = self._issue(keys=[self._key(conversation_id)],
+                                                 args=[_ms(lock_lifetime), _new_queue_start()])
         except redis.RedisError as exc:
             raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
+        return int(number), int(ahead), int(expires)
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         """The conversation's live tickets in queue order, or ``None`` when nobody queues."""
@@ -248,13 +255,16 @@ class AtomicRedisLockStore(LockStore):
     ) -> AsyncGenerator[TicketLock, None]:
         """Hold the conversation's lock for the ``async with`` body, after earlier tickets.
 
-        Waiting polls Redis from every 5 ms up to every ``min(wait_time_in_seconds, 50 ms)``;
-        a ``LockError`` means the ticket expired or its queue was deleted.
+        Uncontended, this is two round trips to Redis (issue-and-check, release). Waiting
+        polls from every 5 ms up to every ``min(wait_time_in_seconds, 50 ms)``; a
+        ``LockError`` means the ticket expired or its queue was deleted. The lock yielded
+        holds this ticket only (Rasa does not look at it).
         """
-        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        ticket, ahead, expires = self._issue_ticket(conversation_id, lock_lifetime)
         try:
-            await self._wait_for_turn(conversation_id, ticket, lock_lifetime, wait_time_in_seconds)
-            yield self.get_lock(conversation_id) or TicketLock(conversation_id)
+            if ahead:
+                await self._wait_for_turn(conversation_id, ticket, lock_lifetime, wait_time_in_seconds)
+            yield TicketLock(conversation_id, deque([Ticket(ticket, expires / 1000)]))
         finally:
             try:
                 self.cleanup(conversation_id, ticket)

@@ -82,11 +82,20 @@ class EnvironmentLockStore(LockStore):
 
     Rasa's own ``RedisLockStore`` lets two replicas hold one conversation's lock at once
     (RasaHQ/rasa#9213), so replicas share :class:`chatbot.locks.AtomicRedisLockStore`.
+    Rasa builds the lock store once per server process, so this is also where the process
+    gets :mod:`chatbot.rasa_speedups`.
     """
 
     def __new__(cls, endpoint_config: Any = None, **_: Any) -> LockStore:  # type: ignore[misc]
+        from chatbot import rasa_speedups  # heavy Rasa imports: only in a server process
+
+        rasa_speedups.install()
         url = _url("LOCK_STORE_URL")
         if url is None:
+            if _url("SANIC_WORKERS") not in (None, "1"):
+                # Rasa allows several workers for any custom lock store type, but in-memory
+                # locks and trackers are per process: the workers would interleave turns.
+                raise SettingsError("SANIC_WORKERS above 1 needs LOCK_STORE_URL (and TRACKER_STORE_URL)")
             return InMemoryLockStore()
         kwargs = redis_lock_store_kwargs(url)
         try:

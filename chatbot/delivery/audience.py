@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from chatbot.db.models import AccountLink, ChatAccount, School, SchoolClass, Student
+from chatbot.delivery.outbox import prefer_hash_joins
 
 LABEL_LIMIT = 200  # Broadcast.audience length
 _STUDENT_ITEM = re.compile(r"^\s*([0-9A-Za-z.\-_]+)\s*:\s*(\d+)\s*$")
@@ -139,6 +140,7 @@ def recipient_query(students: Select) -> Select:
 
 def recipients(session: Session, school: School, audience: Audience) -> list[int]:
     """Ids of the active accounts linked to the audience's students, each once, sorted."""
+    prefer_hash_joins(session)
     query = recipient_query(student_query(session, school, audience))
     return sorted(session.execute(query).scalars())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from chatbot.db.models import (
 )
 from chatbot.delivery.audience import classes_in_scope
 from chatbot.delivery.outbound import Button
+from chatbot.delivery.outbox import prefer_hash_joins
 
 RECEIPT_TITLE = "Đã nhận"
 RECEIPT_INTENT = "broadcast_received"
@@ -76,6 +77,38 @@ def acknowledge(
     return Ack.RECORDED if result.rowcount else Ack.ALREADY
 
 
+def acknowledge_latest(
+    session: Session,
+    channel: str,
+    external_id: str,
+    now: datetime | None = None,
+    within: timedelta = timedelta(days=7),
+) -> Ack:
+    """A receipt typed without a delivery id ("đã nhận"): the latest notice asking for one.
+
+    Covers channels where the button comes back as plain text. Only notices sent to this
+    account in the last ``within`` count.
+    """
+    now = now or datetime.now(timezone.utc)
+    rows = session.execute(
+        select(Delivery.id, Delivery.acknowledged_at)
+        .join(ChatAccount, ChatAccount.id == Delivery.account_id)
+        .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
+        .where(
+            ChatAccount.channel == Channel(channel),
+            ChatAccount.external_id == str(external_id),
+            Broadcast.ask_receipt.is_(True),
+            Delivery.status == DeliveryStatus.SENT,
+            Delivery.sent_at >= now - within,
+        )
+        .order_by(Delivery.sent_at.desc(), Delivery.id.desc())
+    ).all()
+    waiting = next((row.id for row in rows if row.acknowledged_at is None), None)
+    if waiting is not None:
+        return acknowledge(session, waiting, channel, external_id, now)
+    return Ack.ALREADY if rows else Ack.NOT_FOUND
+
+
 @dataclass
 class Counts:
     """Deliveries of a broadcast (or of one class in it) by outcome."""
@@ -126,6 +159,7 @@ def broadcast_status(session: Session, broadcast_id: int) -> Status | None:
     if broadcast is None:
         return None
     scope = classes_in_scope(session, broadcast.school_id, broadcast.audience)
+    prefer_hash_joins(session)
     rows = session.execute(
         select(Delivery.id, Delivery.status, Delivery.acknowledged_at, SchoolClass.name)
         .outerjoin(AccountLink, AccountLink.account_id == Delivery.account_id)

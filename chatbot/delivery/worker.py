@@ -52,6 +52,8 @@ class Outcome(str, enum.Enum):
 
 @dataclass(frozen=True)
 class WorkerOptions:
+    """How a worker works: batch size and sends in flight, claim lease, retries (times in s)."""
+
     batch_size: int = 60
     concurrency: int = 16
     lease_seconds: float = 60.0
@@ -193,28 +195,32 @@ class DeliveryWorker:
         capacity = max(self.options.batch_size, self.options.concurrency)
         while not stop.is_set():
             room = capacity - self._queue.qsize()
-            claims: list[outbox.Claim] = []
-            if room * 2 >= capacity:
-                try:
-                    claims = await self._db(
-                        outbox.claim,
-                        self.worker_id,
-                        limit=room,
-                        channels=set(self.senders),
-                        lease=self.options.lease,
-                        now=self.clock(),
-                        broadcast_id=self.broadcast_id,
-                    )
-                except SQLAlchemyError:
-                    logger.exception("claiming deliveries failed")
+            if room * 2 < capacity:  # enough queued: let the consumers work
+                await _wait(stop, 0.05)
+                continue
+            try:
+                claims = await self._db(
+                    outbox.claim,
+                    self.worker_id,
+                    limit=room,
+                    channels=set(self.senders),
+                    lease=self.options.lease,
+                    now=self.clock(),
+                    broadcast_id=self.broadcast_id,
+                )
+            except SQLAlchemyError:
+                logger.exception("claiming deliveries failed")
+                claims = []
             for item in claims:
                 self._held.add(item.delivery_id)
                 self._queue.put_nowait(item)
-            if claims:
-                continue
+            if len(claims) == room:
+                continue  # there may be more due right now
             if not self._held and until is not None and await self._finished(until):
                 return
-            await _wait(stop, self.options.poll_interval if not self._held else 0.05)
+            # Nothing more due for now: look again after the poll interval, or as soon as
+            # the sends in progress finish when the run should end once drained.
+            await _wait(stop, self.options.poll_interval if until is None or not self._held else 0.05)
 
     async def _finished(self, until: str) -> bool:
         try:
@@ -273,6 +279,7 @@ class DeliveryWorker:
                     await self._record(
                         item, Outcome.RETRY, f"worker error {type(exc).__name__}",
                         not_before=hold(self.clock() + timedelta(seconds=delay), item.urgent),
+                        count_attempt=False,
                     )
 
     async def _deliver(self, item: outbox.Claim) -> None:

@@ -18,6 +18,7 @@ import yaml
 from chatbot.settings import PROJECT_ROOT
 
 TEST_SET = PROJECT_ROOT / "tests" / "data" / "nlu_test_set.yml"
+TRAINING_NLU = PROJECT_ROOT / "chatbot" / "data" / "nlu"
 FALLBACK_INTENT = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 _ENTITY_MARKUP = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -65,19 +66,28 @@ def is_correct(expected: str, predicted: str) -> bool:
     return predicted == expected or (expected == OUT_OF_SCOPE and predicted == FALLBACK_INTENT)
 
 
-def load_test_set(path: Path = TEST_SET) -> list[TestCase]:
-    """Every example of the test set, with entity markup removed from the text."""
+def load_examples(path: Path, default_style: str = "unknown") -> list[TestCase]:
+    """Every intent example of a Rasa NLU YAML file, with entity markup removed."""
     cases: list[TestCase] = []
-    for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
         if "intent" not in block:
             continue
-        style = (block.get("metadata") or {}).get("style", "unknown")
+        style = (block.get("metadata") or {}).get("style", default_style)
         for line in block["examples"].splitlines():
             line = line.strip()
             if line.startswith("- "):
                 text = _ENTITY_MARKUP.sub(r"\1", line[2:].strip())
                 cases.append(TestCase(text=text, intent=block["intent"], style=style))
     return cases
+
+
+def load_test_set(path: Path = TEST_SET) -> list[TestCase]:
+    return load_examples(path)
+
+
+def load_training_examples(folder: Path = TRAINING_NLU) -> list[TestCase]:
+    """The training examples of every NLU file of the assistant."""
+    return [case for path in sorted(folder.glob("*.yml")) for case in load_examples(path, "training")]
 
 
 def score(cases: Iterable[TestCase], predict: Callable[[str], str]) -> Score:

@@ -162,3 +162,28 @@ def test_kill_9_then_resume_delivers_everyone(fakes: Fakes) -> None:
     duplicates = len(chats) - len(set(chats))
     assert duplicates <= 4  # at most the sends in flight when the worker died (concurrency 4)
     assert all_statuses() == ["sent"] * 40
+
+
+def test_wait_leaves_quiet_hours_to_the_worker(fakes: Fakes, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timedelta
+
+    from chatbot.settings import TIMEZONE, reset_settings
+
+    now = datetime.now(TIMEZONE)
+    monkeypatch.setenv("QUIET_HOURS_START", f"{(now - timedelta(hours=1)):%H:%M}")
+    monkeypatch.setenv("QUIET_HOURS_END", f"{(now + timedelta(hours=2)):%H:%M}")
+    reset_settings()
+    make_school(classes={"6A": 6}, students_per_class=2)
+    code, out = run("--class", "6A", "--text", TEXT, "--wait")
+    assert code == 0, out
+    assert "chatbot worker gửi" in out and fakes.telegram.calls("sendMessage") == []
+    assert all_statuses() == ["pending", "pending"]
+
+
+def test_a_second_sqlite_worker_is_refused(school: SchoolData) -> None:
+    from chatbot.delivery.worker import sole_sqlite_sender
+
+    with sole_sqlite_sender() as sole:
+        assert sole
+        result = CliRunner().invoke(app, ["worker", "--exit-when-idle"])
+    assert result.exit_code == 1 and "một tiến trình gửi khác đang chạy" in result.output

@@ -90,9 +90,9 @@ def test_claims_are_exclusive_and_stale_ones_are_taken_over(any_school: SchoolDa
     assert {owners[c.delivery_id] for c in taken} == {"w3"}
 
 
+@pytest.mark.parametrize("any_db", ["postgresql"], indirect=True)
 def test_postgres_claimers_skip_locked_rows(any_school: SchoolData) -> None:
-    if get_engine().dialect.name != "postgresql":
-        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite runs a single worker")
+    assert get_engine().dialect.name == "postgresql"  # SQLite runs a single worker
     queue(parents(any_school), now=DAY)
     with session_scope() as holding:  # w1's claim transaction stays open while w2 claims
         mine = outbox.claim(holding, "w1", limit=3, channels={"telegram"}, lease=LEASE, now=DAY)

@@ -6,7 +6,13 @@ from sqlalchemy import update
 
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Delivery, DeliveryStatus
-from chatbot.delivery.receipts import Ack, acknowledge, broadcast_status, receipt_button
+from chatbot.delivery.receipts import (
+    Ack,
+    acknowledge,
+    acknowledge_latest,
+    broadcast_status,
+    receipt_button,
+)
 from chatbot.settings import TIMEZONE
 from tests.delivery.conftest import SchoolData, add_account
 from tests.delivery.helpers import deliveries, queue
@@ -79,3 +85,30 @@ def test_accounts_outside_classes_are_counted_apart(school: SchoolData) -> None:
         assert status is not None
         assert list(status.by_class) == ["6B", "—"]
         assert broadcast_status(session, 12345) is None
+
+
+def test_a_typed_receipt_acknowledges_the_latest_notice(school: SchoolData) -> None:
+    account = school.accounts["p-6A-1"]
+    older = queue([account], key="older", ask_receipt=True, now=DAY)
+    newer = queue([account], key="newer", ask_receipt=True, now=DAY)
+    plain = queue([account], key="no-receipt", now=DAY)
+    sent_at = {older.broadcast_id: 1, newer.broadcast_id: 2, plain.broadcast_id: 3}
+    with session_scope() as session:
+        for broadcast_id, minute in sent_at.items():
+            session.execute(
+                update(Delivery)
+                .where(Delivery.broadcast_id == broadcast_id)
+                .values(status=DeliveryStatus.SENT, sent_at=DAY.replace(minute=minute))
+            )
+
+    def typed() -> Ack:
+        with session_scope() as session:
+            return acknowledge_latest(session, "telegram", "p-6A-1", now=DAY.replace(hour=10))
+
+    assert typed() is Ack.RECORDED
+    assert deliveries(newer.broadcast_id)[account].acknowledged_at is not None
+    assert deliveries(older.broadcast_id)[account].acknowledged_at is None
+    assert typed() is Ack.RECORDED  # then the older one
+    assert typed() is Ack.ALREADY
+    with session_scope() as session:
+        assert acknowledge_latest(session, "telegram", "p-6B-1") is Ack.NOT_FOUND

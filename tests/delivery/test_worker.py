@@ -235,6 +235,7 @@ async def test_each_channel_goes_through_its_own_sender(school: SchoolData) -> N
     assert deliveries()[orphan].status == DeliveryStatus.PENDING  # no zalo_bot sender here
 
 
+@pytest.mark.parametrize("any_db", ["postgresql"], indirect=True)
 async def test_two_workers_share_the_outbox_without_duplicates(any_school: SchoolData) -> None:
     with session_scope() as session:
         extra = [
@@ -243,8 +244,7 @@ async def test_two_workers_share_the_outbox_without_duplicates(any_school: Schoo
     queue(parents(any_school) + extra, now=DAY)
     first, second = ScriptedSender(), ScriptedSender()
     options = WorkerOptions(batch_size=5, concurrency=2, poll_interval=0.01)
-    if get_engine().dialect.name == "sqlite":
-        pytest.skip("SQLite runs a single worker")
+    assert get_engine().dialect.name == "postgresql"  # SQLite runs a single worker
     await asyncio.gather(
         worker(first, Clock(DAY), options=options).drain(),
         worker(second, Clock(DAY), options=options).drain(),
@@ -252,3 +252,16 @@ async def test_two_workers_share_the_outbox_without_duplicates(any_school: Schoo
     everyone = first.delivered_to() + second.delivered_to()
     assert len(everyone) == len(set(everyone)) == 49
     assert first.sent and second.sent
+
+
+async def test_incident_alerts_carry_the_handled_button(school: SchoolData) -> None:
+    queue(
+        [school.accounts["teacher"]], key="incident:SC-2026-000123", now=DAY, urgent=True,
+        kind=BroadcastKind.ALERT,
+    )
+    sender = ScriptedSender()
+    await worker(sender, Clock(DAY)).drain()
+    ((_, message),) = sender.sent
+    assert [(b.title, b.payload) for b in message.buttons] == [
+        ("Đã xử lý", '/mark_handled{"incident_reference":"SC-2026-000123"}')
+    ]

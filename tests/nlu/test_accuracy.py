@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from pathlib import Path
 
-import yaml
 from rasa.core.agent import Agent
 
-from chatbot.nlu.evaluation import TEST_SET, load_test_set, score
-from chatbot.training import DATA
+from chatbot.nlu.evaluation import TEST_SET, load_test_set, load_training_examples, score
 
 MIN_OVERALL = 0.93
 MIN_PER_STYLE = 0.90
 STYLES = {"accented", "unaccented", "abbreviated", "typos"}
 
 
-def _training_texts() -> dict[str, str]:
-    texts: dict[str, str] = {}
-    for path in sorted(Path(DATA, "nlu").glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            if "intent" in block:
-                for line in block["examples"].splitlines():
-                    if line.strip().startswith("- "):
-                        text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line.strip()[2:])
-                        texts[text.strip().lower()] = block["intent"]
-    return texts
-
-
 def test_test_set_is_held_out_and_covers_every_intent_in_every_style() -> None:
     cases = load_test_set(TEST_SET)
-    training = _training_texts()
+    training = load_training_examples()
+    trained_texts = {case.text.lower() for case in training}
     assert len(cases) >= 300
-    assert [c.text for c in cases if c.text.lower() in training] == []
+    assert [c.text for c in cases if c.text.lower() in trained_texts] == []
     covered = Counter((c.intent, c.style) for c in cases)
-    missing = [(i, s) for i in set(training.values()) for s in STYLES if not covered[(i, s)]]
+    intents = {case.intent for case in training}
+    missing = [(i, s) for i in intents for s in STYLES if not covered[(i, s)]]
     assert missing == []
 
 

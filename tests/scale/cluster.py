@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -26,6 +27,7 @@ from chatbot.runner import ServerSet
 from chatbot.settings import PROJECT_ROOT
 
 DEFAULT_ACTION_URL = '"http://127.0.0.1:5055/webhook"'
+_LOCK_STORE_SECTION = re.compile(r"^lock_store:\n(?:[ \t]+\S.*\n?)*", re.MULTILINE)
 # Each Rasa process uses one tracker store connection at a time (its queries are synchronous
 # on one event loop); these caps keep a stray thread or leak within PostgreSQL's limit.
 SQL_POOL_ENV = {"SQL_POOL_SIZE": "2", "SQL_MAX_OVERFLOW": "2"}
@@ -70,14 +72,17 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
-def _write_config_files(work_dir: Path, actions_port: int) -> tuple[Path, Path]:
+def _write_config_files(work_dir: Path, actions_port: int, lock_store: str | None) -> tuple[Path, Path]:
     template = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
     if DEFAULT_ACTION_URL not in template:
         raise RuntimeError("endpoints.yml no longer names the default action server address")
+    rendered = template.replace(DEFAULT_ACTION_URL, f'"http://127.0.0.1:{actions_port}/webhook"')
+    if lock_store is not None:
+        rendered, found = _LOCK_STORE_SECTION.subn(lock_store.rstrip("\n") + "\n", rendered)
+        if found != 1:
+            raise RuntimeError("endpoints.yml has no lock_store section to replace")
     endpoints = work_dir / "endpoints.yml"
-    endpoints.write_text(
-        template.replace(DEFAULT_ACTION_URL, f'"http://127.0.0.1:{actions_port}/webhook"'), encoding="utf-8"
-    )
+    endpoints.write_text(rendered, encoding="utf-8")
     credentials = work_dir / "credentials.yml"
     credentials.write_text("rest:\n", encoding="utf-8")
     return endpoints, credentials
@@ -93,17 +98,19 @@ def start_cluster(
     actions_module: str = "actions",
     actions_path: Path | None = None,
     extra_env: Mapping[str, str] | None = None,
+    lock_store: str | None = None,
 ) -> Cluster:
     """Start the action server and ``replicas`` Rasa servers; call :func:`wait_ready` next.
 
     ``actions_path`` is put on the action server's ``PYTHONPATH`` (for a module outside the
-    project). Store URLs left ``None`` mean the embedded (in-memory) stores.
+    project). Store URLs left ``None`` mean the embedded (in-memory) stores. ``lock_store``
+    replaces the ``lock_store:`` section of ``endpoints.yml`` (YAML text), e.g. for stock Rasa.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     log_dir = work_dir / "logs"
     log_dir.mkdir(exist_ok=True)
     actions_port = free_port()
-    endpoints, credentials = _write_config_files(work_dir, actions_port)
+    endpoints, credentials = _write_config_files(work_dir, actions_port, lock_store)
     env = {**os.environ, **QUIET_ENV, **SQL_POOL_ENV, **(extra_env or {})}
     for name, value in (("TRACKER_STORE_URL", tracker_store_url), ("LOCK_STORE_URL", lock_store_url)):
         if value:
@@ -255,6 +262,7 @@ def write_minimal_project(project: Path) -> Path:
 
 def train_cached(config: Path, domain: Path, data: Path, cache_dir: Path, name: str) -> Path:
     """Train ``rasa train`` once per content of config, domain and data; reuse the model after."""
+    config, domain, data, cache_dir = (path.resolve() for path in (config, domain, data, cache_dir))
     digest = hashlib.sha256()
     for root in (config, domain, data):
         for path in sorted([root] if root.is_file() else root.rglob("*")):
