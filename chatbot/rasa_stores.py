@@ -46,6 +46,12 @@ def sql_tracker_store_kwargs(url: str) -> dict[str, Any]:
     }
 
 
+# Rasa's own default pool is 50 + 100 connections per process; a few replicas would exhaust
+# PostgreSQL's 100. Two steady and two burst connections carry a one-core replica
+# (docs/deployment.md, "Connections"); SQL_POOL_SIZE / SQL_MAX_OVERFLOW still override.
+DEFAULT_SQL_POOL = {"SQL_POOL_SIZE": "2", "SQL_MAX_OVERFLOW": "2"}
+
+
 class EnvironmentTrackerStore(TrackerStore):
     """SQL tracker store when ``TRACKER_STORE_URL`` is set, in-memory otherwise."""
 
@@ -53,6 +59,8 @@ class EnvironmentTrackerStore(TrackerStore):
         url = _url("TRACKER_STORE_URL")
         if url is None:
             return InMemoryTrackerStore(domain, event_broker)
+        for name, value in DEFAULT_SQL_POOL.items():
+            os.environ.setdefault(name, value)
         return SQLTrackerStore(domain=domain, event_broker=event_broker, **sql_tracker_store_kwargs(url))
 
 

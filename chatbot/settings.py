@@ -86,7 +86,7 @@ class Settings:
     zalo_rate_per_second: float = 10.0
     telegram_bot_username: str | None = None
     zalo_oa_name: str | None = None
-    action_server_url: str = "http://127.0.0.1:5055/webhook"
+    delivery_redis_url: str | None = None
 
 
 def _build() -> Settings:
@@ -108,7 +108,7 @@ def _build() -> Settings:
         zalo_rate_per_second=_env_float("ZALO_RATE_PER_SECOND", 10.0),
         telegram_bot_username=_env("TELEGRAM_BOT_USERNAME"),
         zalo_oa_name=_env("ZALO_OA_NAME"),
-        action_server_url=_env("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook") or "",
+        delivery_redis_url=_env("DELIVERY_REDIS_URL"),
     )
 
 

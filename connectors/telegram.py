@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Chat, Message, Update
@@ -26,12 +24,12 @@ from connectors.outputs import SenderOutputChannel
 from connectors.telegram_sender import CALLBACK_PAYLOADS, TelegramSender
 from connectors.texts import BUTTON_EXPIRED, TEXT_ONLY
 from connectors.webhook import (
+    Deliver,
+    SecretTokenInputChannel,
     bad_request,
     claim_event,
-    forbidden,
     not_configured,
     parse_json_object,
-    secrets_match,
 )
 
 logger = logging.getLogger(__name__)
@@ -44,8 +42,6 @@ _MEDIA_FIELDS = (
     "photo", "sticker", "voice", "audio", "document", "video", "video_note", "animation",
     "location", "contact", "venue", "poll", "dice",
 )
-
-Deliver = Callable[[str, str, dict[str, Any]], Awaitable[None]]
 
 
 class TelegramOutput(SenderOutputChannel):
@@ -139,17 +135,14 @@ class TelegramUpdateHandler:
         return "callback"
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(SecretTokenInputChannel[TelegramConfig, TelegramSender]):
     """The Rasa input channel; without ``TELEGRAM_BOT_TOKEN`` and ``TELEGRAM_WEBHOOK_SECRET``
     its webhook answers 503 "channel not configured"."""
 
-    def __init__(self, config: TelegramConfig | None) -> None:
-        self.config = config
-        self._sender: TelegramSender | None = None
-
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
+    channel = CHANNEL
+    output_type = TelegramOutput
+    sender_type = TelegramSender
+    secret_header = SECRET_HEADER
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
@@ -159,57 +152,24 @@ class TelegramInput(InputChannel):
             logger.warning("telegram webhook is off: %s not set", ", ".join(absent))
         return cls(config)
 
-    @property
-    def webhook_enabled(self) -> bool:
-        return self.config is not None and bool(self.config.webhook_secret)
-
-    @property
-    def sender(self) -> TelegramSender:
-        if self.config is None:
-            raise RuntimeError("telegram channel is not configured")
-        if self._sender is None:
-            self._sender = TelegramSender(self.config)
-        return self._sender
-
-    def get_output_channel(self) -> TelegramOutput | None:
-        return TelegramOutput(self.sender) if self.config is not None else None
-
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = Blueprint("telegram_webhook", __name__)
-
-        async def deliver(sender_id: str, text: str, metadata: dict[str, Any]) -> None:
-            output = TelegramOutput(self.sender)
-            await on_new_message(
-                UserMessage(text, output, sender_id, input_channel=CHANNEL, metadata=metadata)
-            )
-
-        @blueprint.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.webhook_enabled else "not configured"})
-
-        @blueprint.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            if not self.webhook_enabled or self.config is None:
-                return not_configured(CHANNEL)
-            given = request.headers.get(SECRET_HEADER)
-            if not secrets_match(given, self.config.webhook_secret):
-                return forbidden(CHANNEL, "missing secret token" if not given else "wrong secret")
-            data = parse_json_object(request.body)
-            if data is None:
-                return bad_request(CHANNEL)
-            try:
-                update = Update.de_json(data, None)
-            except (TypeError, ValueError, KeyError, AttributeError):
-                return bad_request(CHANNEL)
-            if not await claim_event(CHANNEL, str(update.update_id)):
-                return response.json({"status": "duplicate"})
-            handler = TelegramUpdateHandler(self.sender, self.config.allow_groups, deliver)
-            try:
-                outcome = await handler.handle(update)
-            except Exception as exc:  # noqa: BLE001 - answer 200 so Telegram does not resend
-                logger.error("telegram update failed (%s)", type(exc).__name__)
-                outcome = "error"
-            logger.debug("telegram update handled: %s", outcome)
-            return response.json({"status": outcome})
-
-        return blueprint
+    async def receive(self, request: Request, deliver: Deliver) -> HTTPResponse:
+        refused = self.refuse(request)
+        if refused is not None or self.config is None:
+            return refused or not_configured(CHANNEL)
+        data = parse_json_object(request.body)
+        if data is None:
+            return bad_request(CHANNEL)
+        try:
+            update = Update.de_json(data, None)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return bad_request(CHANNEL)
+        if not await claim_event(CHANNEL, str(update.update_id)):
+            return response.json({"status": "duplicate"})
+        handler = TelegramUpdateHandler(self.sender, self.config.allow_groups, deliver)
+        try:
+            outcome = await handler.handle(update)
+        except Exception as exc:  # noqa: BLE001 - answer 200 so Telegram does not resend
+            logger.error("telegram update failed (%s)", type(exc).__name__)
+            outcome = "error"
+        logger.debug("telegram update handled: %s", outcome)
+        return response.json({"status": outcome})

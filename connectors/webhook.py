@@ -1,4 +1,5 @@
-"""Pieces every webhook shares: secret checks, JSON parsing, background work, deduplication."""
+"""Pieces every webhook shares: the input channel base, secret checks, JSON parsing,
+background work, deduplication."""
 
 from __future__ import annotations
 
@@ -6,17 +7,35 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from sanic import response
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from chatbot.db.engine import session_scope
 from chatbot.db.models import ProcessedEvent
+from chatbot.delivery.outbound import Sender
+from connectors.outputs import SenderOutputChannel
 
 logger = logging.getLogger(__name__)
+
+Deliver = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+"""``deliver(sender_id, text, metadata)``: hand one user message to Rasa."""
+
+ConfigT = TypeVar("ConfigT")
+SenderT = TypeVar("SenderT", bound=Sender)
+
+
+class _HasWebhookSecret(Protocol):
+    @property
+    def webhook_secret(self) -> str | None: ...
+
+
+SecretConfigT = TypeVar("SecretConfigT", bound=_HasWebhookSecret)
 
 _background: set[asyncio.Task[Any]] = set()
 
@@ -93,3 +112,96 @@ async def claim_event(channel: str, event_id: str) -> bool:
     except SQLAlchemyError as exc:
         logger.warning("%s: cannot record processed event (%s)", channel, type(exc).__name__)
         return True
+
+
+class SenderInputChannel(InputChannel, Generic[ConfigT, SenderT]):
+    """A Rasa input channel that answers through a :class:`Sender` built from its config.
+
+    Without a config (its variables unset) the channel is off: no output channel, and the
+    webhook answers 503 "channel not configured". Subclasses set ``channel``, ``output_type``
+    and ``sender_type`` and answer ``POST /webhook`` in :meth:`receive`.
+    """
+
+    channel: ClassVar[str]
+    output_type: ClassVar[type[SenderOutputChannel]]
+    sender_type: ClassVar[Callable[[Any], Sender]]
+
+    def __init__(self, config: ConfigT | None) -> None:
+        self.config = config
+        self._sender: SenderT | None = None
+        self.log = logging.getLogger(type(self).__module__)
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.channel
+
+    @property
+    def webhook_enabled(self) -> bool:
+        return self.config is not None
+
+    @property
+    def sender(self) -> SenderT:
+        if self.config is None:
+            raise RuntimeError(f"{self.channel} channel is not configured")
+        if self._sender is None:
+            self._sender = self.sender_type(self.config)  # type: ignore[assignment]
+        assert self._sender is not None
+        return self._sender
+
+    def get_output_channel(self) -> SenderOutputChannel | None:
+        return self.output_type(self.sender) if self.config is not None else None
+
+    def accept_in_background(self, handle: Callable[[], Awaitable[str]]) -> HTTPResponse:
+        """Acknowledge the event at once; ``handle()`` runs in the background, its outcome logged."""
+
+        async def run() -> None:
+            outcome = await handle()
+            self.log.debug("%s event handled: %s", self.channel, outcome)
+
+        spawn(run(), f"{self.channel} event")
+        return response.json({"status": "accepted"})
+
+    async def receive(self, request: Request, deliver: Deliver) -> HTTPResponse:
+        """Answer one ``POST /webhook`` request; user messages go to Rasa through ``deliver``."""
+        raise NotImplementedError
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = Blueprint(f"{self.channel}_webhook", type(self).__module__)
+
+        async def deliver(sender_id: str, text: str, metadata: dict[str, Any]) -> None:
+            output = self.output_type(self.sender)
+            await on_new_message(
+                UserMessage(text, output, sender_id, input_channel=self.channel, metadata=metadata)
+            )
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.webhook_enabled else "not configured"})
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self.receive(request, deliver)
+
+        return blueprint
+
+
+class SecretTokenInputChannel(SenderInputChannel[SecretConfigT, SenderT]):
+    """A channel whose platform sends setWebhook's ``secret_token`` in ``secret_header``.
+
+    The webhook is on only when the config has a ``webhook_secret``.
+    """
+
+    secret_header: ClassVar[str]
+
+    @property
+    def webhook_enabled(self) -> bool:
+        return self.config is not None and bool(self.config.webhook_secret)
+
+    def refuse(self, request: Request) -> HTTPResponse | None:
+        """503 while the webhook is off, 403 without the right secret token, else ``None``."""
+        if not self.webhook_enabled or self.config is None:
+            return not_configured(self.channel)
+        given = request.headers.get(self.secret_header)
+        if not secrets_match(given, self.config.webhook_secret):
+            return forbidden(self.channel, "missing secret token" if not given else "wrong secret")
+        return None

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -24,13 +21,14 @@ from connectors.config import ZALO_REQUIRED, ZaloConfig, missing, zalo_config
 from connectors.outputs import SenderOutputChannel
 from connectors.texts import TEXT_ONLY
 from connectors.webhook import (
+    Deliver,
+    SenderInputChannel,
     bad_request,
     claim_event,
     forbidden,
     not_configured,
     parse_json_object,
     secrets_match,
-    spawn,
 )
 from connectors.zalo_sender import ZALO_CHOICES, ZaloSender
 
@@ -47,8 +45,6 @@ NON_TEXT_EVENTS = frozenset(
         "user_send_business_card",
     }
 )
-
-Deliver = Callable[[str, str, dict[str, Any]], Awaitable[None]]
 
 
 class ZaloOutput(SenderOutputChannel):
@@ -114,17 +110,13 @@ class ZaloEventHandler:
         return "message"
 
 
-class ZaloInput(InputChannel):
+class ZaloInput(SenderInputChannel[ZaloConfig, ZaloSender]):
     """The Rasa input channel; without the app id, app secret and OA secret key its webhook
     answers 503 "channel not configured"."""
 
-    def __init__(self, config: ZaloConfig | None) -> None:
-        self.config = config
-        self._sender: ZaloSender | None = None
-
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
+    channel = CHANNEL
+    output_type = ZaloOutput
+    sender_type = ZaloSender
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> ZaloInput:
@@ -133,47 +125,17 @@ class ZaloInput(InputChannel):
             logger.warning("zalo webhook is off: %s not set", ", ".join(missing(*ZALO_REQUIRED)))
         return cls(config)
 
-    @property
-    def sender(self) -> ZaloSender:
+    async def receive(self, request: Request, deliver: Deliver) -> HTTPResponse:
         if self.config is None:
-            raise RuntimeError("zalo channel is not configured")
-        if self._sender is None:
-            self._sender = ZaloSender(self.config)
-        return self._sender
-
-    def get_output_channel(self) -> ZaloOutput | None:
-        return ZaloOutput(self.sender) if self.config is not None else None
-
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = Blueprint("zalo_webhook", __name__)
-
-        async def deliver(sender_id: str, text: str, metadata: dict[str, Any]) -> None:
-            output = ZaloOutput(self.sender)
-            await on_new_message(
-                UserMessage(text, output, sender_id, input_channel=CHANNEL, metadata=metadata)
-            )
-
-        async def handle(event: dict[str, Any]) -> None:
-            outcome = await ZaloEventHandler(self.sender, deliver).handle(event)
-            logger.debug("zalo event handled: %s", outcome)
-
-        @blueprint.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.config else "not configured"})
-
-        @blueprint.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            if self.config is None:
-                return not_configured(CHANNEL)
-            body = request.body or b""
-            event = parse_json_object(body)
-            if event is None:
-                return bad_request(CHANNEL)
-            header = request.headers.get(SIGNATURE_HEADER)
-            timestamp = str(event.get("timestamp", ""))
-            if not signature_valid(self.config, body, timestamp, header):
-                return forbidden(CHANNEL, "missing signature" if not header else "bad signature")
-            spawn(handle(event), "zalo event")
-            return response.json({"status": "accepted"})
-
-        return blueprint
+            return not_configured(CHANNEL)
+        body = request.body or b""
+        event = parse_json_object(body)
+        if event is None:
+            return bad_request(CHANNEL)
+        header = request.headers.get(SIGNATURE_HEADER)
+        timestamp = str(event.get("timestamp", ""))
+        if not signature_valid(self.config, body, timestamp, header):
+            return forbidden(CHANNEL, "missing signature" if not header else "bad signature")
+        return self.accept_in_background(
+            lambda: ZaloEventHandler(self.sender, deliver).handle(event)
+        )

@@ -9,11 +9,8 @@ once per ``message.message_id``. Polling and setWebhook live in :mod:`connectors
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -23,13 +20,11 @@ from connectors.config import ZaloBotConfig, missing, zalo_bot_config
 from connectors.outputs import SenderOutputChannel
 from connectors.texts import TEXT_ONLY
 from connectors.webhook import (
+    Deliver,
+    SecretTokenInputChannel,
     bad_request,
     claim_event,
-    forbidden,
-    not_configured,
     parse_json_object,
-    secrets_match,
-    spawn,
 )
 from connectors.zalo_bot_sender import ZALO_BOT_CHOICES, ZaloBotSender
 
@@ -39,8 +34,6 @@ CHANNEL = "zalo_bot"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/webhooks/zalo_bot/webhook"
 TEXT_EVENT = "message.text.received"
-
-Deliver = Callable[[str, str, dict[str, Any]], Awaitable[None]]
 
 
 class ZaloBotOutput(SenderOutputChannel):
@@ -95,17 +88,14 @@ class ZaloBotEventHandler:
         return "message"
 
 
-class ZaloBotInput(InputChannel):
+class ZaloBotInput(SecretTokenInputChannel[ZaloBotConfig, ZaloBotSender]):
     """The Rasa input channel; without ``ZALO_BOT_TOKEN`` and ``ZALO_BOT_WEBHOOK_SECRET`` its
     webhook answers 503 "channel not configured"."""
 
-    def __init__(self, config: ZaloBotConfig | None) -> None:
-        self.config = config
-        self._sender: ZaloBotSender | None = None
-
-    @classmethod
-    def name(cls) -> str:
-        return CHANNEL
+    channel = CHANNEL
+    output_type = ZaloBotOutput
+    sender_type = ZaloBotSender
+    secret_header = SECRET_HEADER
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> ZaloBotInput:
@@ -114,49 +104,14 @@ class ZaloBotInput(InputChannel):
             logger.warning("zalo_bot webhook is off: %s not set", ", ".join(absent))
         return cls(zalo_bot_config())
 
-    @property
-    def webhook_enabled(self) -> bool:
-        return self.config is not None and bool(self.config.webhook_secret)
-
-    @property
-    def sender(self) -> ZaloBotSender:
-        if self.config is None:
-            raise RuntimeError("zalo_bot channel is not configured")
-        if self._sender is None:
-            self._sender = ZaloBotSender(self.config)
-        return self._sender
-
-    def get_output_channel(self) -> ZaloBotOutput | None:
-        return ZaloBotOutput(self.sender) if self.config is not None else None
-
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = Blueprint("zalo_bot_webhook", __name__)
-
-        async def deliver(sender_id: str, text: str, metadata: dict[str, Any]) -> None:
-            output = ZaloBotOutput(self.sender)
-            await on_new_message(
-                UserMessage(text, output, sender_id, input_channel=CHANNEL, metadata=metadata)
-            )
-
-        async def handle(event: dict[str, Any]) -> None:
-            outcome = await ZaloBotEventHandler(self.sender, deliver).handle(event)
-            logger.debug("zalo_bot event handled: %s", outcome)
-
-        @blueprint.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.webhook_enabled else "not configured"})
-
-        @blueprint.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            if not self.webhook_enabled or self.config is None:
-                return not_configured(CHANNEL)
-            given = request.headers.get(SECRET_HEADER)
-            if not secrets_match(given, self.config.webhook_secret):
-                return forbidden(CHANNEL, "missing secret token" if not given else "wrong secret")
-            data = parse_json_object(request.body or b"")
-            if data is None:
-                return bad_request(CHANNEL)
-            spawn(handle(unwrap(data)), "zalo_bot event")
-            return response.json({"status": "accepted"})
-
-        return blueprint
+    async def receive(self, request: Request, deliver: Deliver) -> HTTPResponse:
+        refused = self.refuse(request)
+        if refused is not None:
+            return refused
+        data = parse_json_object(request.body or b"")
+        if data is None:
+            return bad_request(CHANNEL)
+        event = unwrap(data)
+        return self.accept_in_background(
+            lambda: ZaloBotEventHandler(self.sender, deliver).handle(event)
+        )

@@ -17,11 +17,15 @@ from typing import Annotated
 import typer
 
 from chatbot.cli.school import fail
+from chatbot.db.housekeeping import purge_expired
 from chatbot.delivery.outbound import Sender, load_senders
+from chatbot.delivery.periodic import run_periodically
 from chatbot.delivery.reminders import keep_reminding, queue_reminders_now
 from chatbot.delivery.worker import DeliveryWorker, Outcome, WorkerOptions, sole_sqlite_sender
+from chatbot.settings import get_settings
 
 logger = logging.getLogger("chatbot.worker")
+HOUSEKEEPING_SECONDS = 3600.0
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:
@@ -58,21 +62,20 @@ async def serve(
 ) -> Counter[Outcome]:
     """Run the reminder scheduler and the delivery worker until stopped (or idle)."""
     stop = stop or asyncio.Event()
-    reminders_stop = asyncio.Event()
-    scheduler: asyncio.Task[None] | None = None
+    background_stop = asyncio.Event()
+    background = [asyncio.create_task(run_periodically(background_stop, HOUSEKEEPING_SECONDS, purge_expired))]
     if reminders:
         await asyncio.to_thread(queue_reminders_now)  # before an idle check can end the run
-        scheduler = asyncio.create_task(
-            keep_reminding(reminders_stop, reminder_interval, first_delay=reminder_interval)
-        )
+        background.append(asyncio.create_task(
+            keep_reminding(background_stop, reminder_interval, first_delay=reminder_interval)
+        ))
     worker = DeliveryWorker(senders, options)
     logger.info("worker %s sending on: %s", worker.worker_id, ", ".join(sorted(senders)))
     try:
         return await worker.run(stop, until="idle" if exit_when_idle else None)
     finally:
-        reminders_stop.set()
-        if scheduler is not None:
-            await scheduler
+        background_stop.set()
+        await asyncio.gather(*background)
         await close_senders(senders)
 
 
@@ -98,7 +101,8 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--redis-url",
-                help="Redis (redis://host:6379/0) để nhiều tiến trình gửi dùng chung giới hạn tốc độ.",
+                help="Redis (redis://host:6379/0) để nhiều tiến trình gửi dùng chung giới hạn tốc độ "
+                "(mặc định: DELIVERY_REDIS_URL).",
             ),
         ] = None,
     ) -> None:
@@ -106,7 +110,7 @@ def register(app: typer.Typer) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         options = WorkerOptions(
             batch_size=batch_size, concurrency=concurrency, lease_seconds=lease,
-            max_attempts=max_attempts, redis_url=redis_url,
+            max_attempts=max_attempts, redis_url=redis_url or get_settings().delivery_redis_url,
         )
         with sole_sqlite_sender() as sole:
             if not sole:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Date,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -358,8 +359,8 @@ class Delivery(Base):
     __tablename__ = "deliveries"
 
     id = Column(Integer, primary_key=True)
-    broadcast_id = Column(ForeignKey("broadcasts.id", ondelete="CASCADE"), nullable=False)
-    account_id = Column(ForeignKey("chat_accounts.id", ondelete="CASCADE"), nullable=False)
+    broadcast_id = Column(ForeignKey("broadcasts.id", ondelete="CASCADE"), nullable=False, index=True)
+    account_id = Column(ForeignKey("chat_accounts.id", ondelete="CASCADE"), nullable=False, index=True)
     status = Column(
         _enum(DeliveryStatus, "delivery_status"), nullable=False, default=DeliveryStatus.PENDING
     )
@@ -374,7 +375,10 @@ class Delivery(Base):
     broadcast = relationship("Broadcast", back_populates="deliveries")
     account = relationship("ChatAccount")
 
-    __table_args__ = (UniqueConstraint("broadcast_id", "account_id"),)
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "account_id"),
+        Index("ix_deliveries_status_not_before", "status", "not_before"),
+    )
 
 
 class ChannelToken(Base):

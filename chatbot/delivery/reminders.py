@@ -10,19 +10,18 @@ until after the session has started is not sent at all.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from chatbot.db.engine import session_scope
 from chatbot.db.models import BroadcastKind, Holiday, School, SchoolClass, TimetableEntry
 from chatbot.delivery.audience import class_recipients
 from chatbot.delivery.outbox import Queued, broadcast_exists, queue_broadcast, utcnow
+from chatbot.delivery.periodic import run_periodically
 from chatbot.delivery.quiet_hours import hold
 from chatbot.settings import TIMEZONE, get_settings
 
@@ -131,13 +130,7 @@ def queue_due_reminders(
 
 async def keep_reminding(stop: asyncio.Event, interval: float = 30.0, first_delay: float = 0.0) -> None:
     """Queue due reminders every ``interval`` seconds until ``stop`` is set."""
-    await _sleep(stop, first_delay)
-    while not stop.is_set():
-        try:
-            await asyncio.to_thread(queue_reminders_now)
-        except SQLAlchemyError:
-            logger.exception("queueing reminders failed")
-        await _sleep(stop, interval)
+    await run_periodically(stop, interval, queue_reminders_now, first_delay=first_delay)
 
 
 def queue_reminders_now() -> list[Queued]:
@@ -148,7 +141,3 @@ def queue_reminders_now() -> list[Queued]:
         logger.info("queued %d reminders", len(created))
     return created
 
-
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)

@@ -20,7 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.pipeline import Pipeline
 
-from chatbot.nlu.model import ModelConfig, train_model
+from chatbot.nlu.model import ModelConfig, ready_for_inference, train_model
 from chatbot.nlu.normalizer import normalized_text
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
                 untrusted = set(sio.get_untrusted_types(file=path))
                 if not untrusted <= TRUSTED_TYPES:
                     raise ValueError(f"unexpected types in {MODEL_FILE}: {untrusted - TRUSTED_TYPES}")
-                pipeline = sio.load(path, trusted=sorted(untrusted))
+                pipeline = ready_for_inference(sio.load(path, trusted=sorted(untrusted)))
         except ValueError as exc:
             logger.warning("Intent model not loaded: %s", exc)
             pipeline = None

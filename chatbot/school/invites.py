@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from chatbot.db.models import Channel, InviteAttempt, InviteCode, Role
@@ -161,11 +161,6 @@ def is_locked_out(session: Session, channel: Channel, external_id: str, now: dat
 def record_failure(session: Session, channel: Channel, external_id: str, now: datetime | None = None) -> None:
     session.add(InviteAttempt(channel=channel, external_id=external_id, attempted_at=now or _now()))
     session.flush()
-
-
-def purge_attempts(session: Session, older_than: timedelta = timedelta(days=1)) -> int:
-    result = session.execute(delete(InviteAttempt).where(InviteAttempt.attempted_at < _now() - older_than))
-    return result.rowcount or 0
 
 
 def check_code(session: Session, code: str, now: datetime | None = None) -> CodeCheck:

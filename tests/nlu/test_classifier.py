@@ -75,3 +75,15 @@ def test_a_model_file_with_unexpected_types_is_refused(
     loaded.process([message])
     assert message.get("intent") is None
     assert "unexpected types" in caplog.text
+
+
+def test_coefficients_are_laid_out_for_parsing() -> None:
+    from chatbot.nlu.model import ModelConfig, train_model
+
+    pipeline = train_model(
+        ["xin chao", "tam biet", "chao ban", "hen gap lai", "cam on", "cam on nhieu"],
+        ["greet", "goodbye", "greet", "goodbye", "thank", "thank"],
+        ModelConfig.from_dict({}),
+    )
+    coefficients = pipeline[-1].coef_
+    assert coefficients.shape[0] == 3 and coefficients.flags.f_contiguous

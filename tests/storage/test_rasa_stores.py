@@ -46,3 +46,16 @@ def test_malformed_lock_store_url_names_the_variable(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("LOCK_STORE_URL", "http://example/0")
     with pytest.raises(SettingsError, match="LOCK_STORE_URL"):
         EnvironmentLockStore()
+
+
+async def test_sql_pool_is_small_unless_configured(
+    monkeypatch: pytest.MonkeyPatch, postgres_url: str
+) -> None:
+    monkeypatch.setenv("TRACKER_STORE_URL", postgres_url)
+    monkeypatch.delenv("SQL_POOL_SIZE", raising=False)
+    monkeypatch.delenv("SQL_MAX_OVERFLOW", raising=False)
+    store = EnvironmentTrackerStore(Domain.empty())
+    assert (store.engine.pool.size(), store.engine.pool._max_overflow) == (2, 2)
+    monkeypatch.setenv("SQL_POOL_SIZE", "7")
+    store = EnvironmentTrackerStore(Domain.empty())
+    assert store.engine.pool.size() == 7
