@@ -20,6 +20,7 @@ from chatbot.db.models import IncidentKind
 from chatbot.school import incidents
 from chatbot.school.dates import When, WhenProblem, parse_when
 from chatbot.school.incidents import KIND_LABELS, ClassProblem, class_for_report, kind_in
+from chatbot.school.timetable import mentioned_class
 
 FORM = "incident_form"
 KIND, CLASS, TIME, TIME_LABEL, DESCRIPTION = (
@@ -66,6 +67,26 @@ def _asked(tracker: Tracker, slot: str) -> bool:
     return tracker.get_slot("requested_slot") == slot
 
 
+# Intents that, confidently recognised in a message that is not an answer, mean the family
+# asked something else in the middle of the report: the form lets the question be answered
+# and asks its question again.
+DIGRESSION_CONFIDENCE = 0.6
+DIGRESSION_INTENTS = {
+    "ask_timetable", "ask_join_class", "my_display_name", "check_display_name", "link_account",
+    "report_scam", "ask_human", "unlink_account", "greet", "help", "bot_challenge", "thank",
+}
+
+
+def _digression(tracker: Tracker) -> bool:
+    intent = tracker.latest_message.get("intent") or {}
+    name = intent.get("name") or ""
+    return (
+        (name.startswith("rule_") or name in DIGRESSION_INTENTS)
+        and not is_cancel(user_text(tracker))
+        and (intent.get("confidence") or 0.0) >= DIGRESSION_CONFIDENCE
+    )
+
+
 class ValidateIncidentForm(FormValidationAction):
     def name(self) -> str:
         return f"validate_{FORM}"
@@ -74,7 +95,8 @@ class ValidateIncidentForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         if _asked(tracker, KIND):
-            return {KIND: user_text(tracker)}
+            text = user_text(tracker)
+            return {} if kind_in(text) is None and _digression(tracker) else {KIND: text}
         if tracker.get_slot("requested_slot") is None and tracker.get_slot(KIND) is None:
             kind = kind_in(user_text(tracker))  # the message that opened the form
             return {KIND: kind.value} if kind else {}
@@ -98,7 +120,8 @@ class ValidateIncidentForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         if _asked(tracker, CLASS):
-            return {CLASS: user_text(tracker)}
+            text = user_text(tracker)
+            return {} if mentioned_class(text) is None and _digression(tracker) else {CLASS: text}
         if tracker.get_slot("requested_slot") is None and tracker.get_slot(CLASS) is None:
             view = await account_view(tracker)
             class_ids = {s.class_id for s in view.students}
@@ -127,7 +150,11 @@ class ValidateIncidentForm(FormValidationAction):
     async def extract_incident_time(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        return {TIME: user_text(tracker)} if _asked(tracker, TIME) else {}
+        if not _asked(tracker, TIME):
+            return {}
+        text = user_text(tracker)
+        answered = isinstance(parse_when(text, now()), When)
+        return {} if not answered and _digression(tracker) else {TIME: text}
 
     def validate_incident_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

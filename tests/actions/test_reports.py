@@ -163,3 +163,17 @@ async def test_asking_for_a_person(school: Sample) -> None:
     with session_scope() as session:
         assert len(session.execute(select(HelpRequest)).scalars().all()) == 3
         assert len(session.execute(select(Broadcast)).scalars().all()) == 1
+
+
+async def test_a_confident_other_question_is_left_to_the_assistant(school: Sample) -> None:
+    link_sender(PARENT, Role.PARENT, student_id=school.minh_anh)
+    for slot, text in [("incident_kind", "tên hiển thị đặt thế nào"), ("incident_class", "mai học gì"),
+                       ("incident_time", "tên hiển thị đặt thế nào")]:
+        intent = "rule_display_name" if "tên" in text else "ask_timetable"
+        tracker = make_tracker(PARENT, text, slots={"requested_slot": slot}, intent=intent)
+        events = await ValidateIncidentForm().run(CollectingDispatcher(), tracker, DOMAIN)
+        assert not [e for e in events if e["event"] == "slot" and e["name"] == slot], slot
+    tracker = make_tracker(PARENT, "6A", slots={"requested_slot": "incident_class"}, intent="ask_timetable")
+    events = await ValidateIncidentForm().run(CollectingDispatcher(), tracker, DOMAIN)
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["incident_class"] == str(school.class_6a)  # an answer is never a digression

@@ -134,6 +134,15 @@ def test_an_incident_report_alerts_the_teacher_who_marks_it_handled(assistant: A
     assert report.status is IncidentStatus.HANDLED and reference in notice.text
 
 
+def test_a_question_during_a_report_is_answered_and_the_report_goes_on(assistant: Assistant) -> None:
+    parent = _sender()
+    opening = _text(assistant.say(parent, "tài khoản học của con bị người khác đăng nhập mất rồi"))
+    assert opening.startswith("Dạ, theo mục 2") and "sự cố xảy ra ở lớp nào" in opening
+    digression = _text(assistant.say(parent, "tên hiển thị phải đặt thế nào"))
+    assert "mục 1.4.b" in digression and digression.rstrip().endswith("(ví dụ: 6A)")
+    assert "xảy ra lúc nào" in _text(assistant.say(parent, "6A"))
+
+
 def test_an_abandoned_report_stores_nothing(assistant: Assistant) -> None:
     parent = _sender()
     with assistant.session() as session:
