@@ -4,14 +4,14 @@ practical tips for the lesson's platform."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import account_view, db, local_now
-from actions.lessons import SECRET_NOTE, Target, day_label, meeting_lines, targets_for
+from actions.common import db, local_now
+from actions.lessons import SECRET_NOTE, ClassesAction, Target, day_label, meeting_lines
 from chatbot.school import timetable
+from chatbot.school.accounts import AccountView
 from chatbot.school.timetable import Lesson
 
 EARLY_LOGIN = timedelta(minutes=10)
@@ -85,23 +85,17 @@ def _join_text(target: Target, lesson: Lesson, now: datetime) -> str:
     return "\n".join(lines)
 
 
-class ActionJoinClass(Action):
+class ActionJoinClass(ClassesAction):
     def name(self) -> str:
         return "action_join_class"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        view = await account_view(tracker)
-        targets = await targets_for(tracker, view)
-        if isinstance(targets, str):
-            dispatcher.utter_message(text=targets)
-            return []
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, view: AccountView, targets: list[Target]
+    ) -> None:
         now = local_now()
         platforms: list[str | None] = []
         if not targets:  # a teacher: the next lesson they teach
-            days = await db(timetable.lessons_taught, view, now.date(), timetable.LOOKAHEAD_DAYS)
-            lesson = timetable.first_upcoming(days, now)
+            lesson = await db(timetable.next_lesson_taught, view, now)
             if lesson is not None:
                 target = Target(0, lesson.class_name, f"thầy cô (lớp {lesson.class_name})")
                 dispatcher.utter_message(text=_join_text(target, lesson, now))
@@ -120,4 +114,3 @@ class ActionJoinClass(Action):
             dispatcher.utter_message(text="Dạ, trong bốn tuần tới thầy cô chưa có tiết dạy trực tuyến nào.")
         for platform in dict.fromkeys(platforms):
             dispatcher.utter_message(text=guide_for(platform))
-        return []

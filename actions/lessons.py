@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import NOT_LINKED, db, entity, user_text, weekday_name
+from actions.common import NOT_LINKED, account_view, db, entity, user_text, weekday_name
 from chatbot.school.accounts import AccountView, LinkedStudent
 from chatbot.school.timetable import Lesson, class_names, find_class, mentioned_class
 
@@ -67,6 +70,32 @@ async def targets_for(tracker: Tracker, view: AccountView) -> list[Target] | str
     if wanted and wanted.isdigit() and view.student(int(wanted)):
         students = (view.student(int(wanted)),)
     return _student_targets(students)
+
+
+class ClassesAction(Action, ABC):
+    """An action about the classes a message asks about (:func:`targets_for`).
+
+    A refusal is sent as it is; otherwise :meth:`answer` replies for the targets, which are
+    empty for a teacher asking about their own lessons. Abstract, so the action server does
+    not register it.
+    """
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        view = await account_view(tracker)
+        targets = await targets_for(tracker, view)
+        if isinstance(targets, str):
+            dispatcher.utter_message(text=targets)
+            return []
+        await self.answer(dispatcher, tracker, view, targets)
+        return []
+
+    @abstractmethod
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, view: AccountView, targets: list[Target]
+    ) -> None:
+        """Reply about ``targets`` (none: the teacher's own lessons)."""
 
 
 def lesson_line(lesson: Lesson, with_class: bool = False) -> str:

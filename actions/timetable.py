@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import account_view, db, entity, local_now, user_text, weekday_name
-from actions.lessons import SECRET_NOTE, Target, day_label, lesson_line, meeting_lines, targets_for
+from actions.common import db, entity, local_now, user_text, weekday_name
+from actions.lessons import SECRET_NOTE, ClassesAction, Target, day_label, lesson_line, meeting_lines
 from chatbot.school import timetable
 from chatbot.school.accounts import AccountView
 from chatbot.school.dates import DayKind, DayQuery, parse_day_query
@@ -89,8 +87,8 @@ async def _answer_class(target: Target, view: AccountView, query: DayQuery) -> s
 async def _answer_teacher(view: AccountView, query: DayQuery) -> str:
     who = "thầy cô"
     if query.kind is DayKind.NEXT:
-        days = await db(timetable.lessons_taught, view, local_now().date(), timetable.LOOKAHEAD_DAYS)
-        return _next_text(who, timetable.first_upcoming(days, local_now()), teacher=True)
+        lesson = await db(timetable.next_lesson_taught, view, local_now())
+        return _next_text(who, lesson, teacher=True)
     if query.kind is DayKind.WEEK:
         return _week_text(who, await db(timetable.lessons_taught, view, query.day, 7), teacher=True)
     days = await db(timetable.lessons_taught, view, query.day, 1)
@@ -104,18 +102,13 @@ def read_query(tracker: Tracker) -> DayQuery:
     return parse_day_query(text, today) or DayQuery(DayKind.DAY, today)
 
 
-class ActionTimetable(Action):
+class ActionTimetable(ClassesAction):
     def name(self) -> str:
         return "action_timetable"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        view = await account_view(tracker)
-        targets = await targets_for(tracker, view)
-        if isinstance(targets, str):
-            dispatcher.utter_message(text=targets)
-            return []
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, view: AccountView, targets: list[Target]
+    ) -> None:
         query = read_query(tracker)
         answers = [await _answer_class(t, view, query) for t in targets] if targets else [
             await _answer_teacher(view, query)
@@ -123,4 +116,3 @@ class ActionTimetable(Action):
         for index, answer in enumerate(answers):
             last = index == len(answers) - 1
             dispatcher.utter_message(text=answer, buttons=BUTTONS if last else [])
-        return []

@@ -31,6 +31,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,9 +39,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fakes, run as a script
 
+from _common import cpu_model  # noqa: E402
 from aiohttp import web  # noqa: E402
-from sqlalchemy import create_engine, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from chatbot.db.engine import build_engine  # noqa: E402
@@ -59,6 +60,7 @@ from chatbot.db.models import (  # noqa: E402
 from chatbot.delivery.outbox import queue_broadcast  # noqa: E402
 from chatbot.settings import PROJECT_ROOT  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI, error  # noqa: E402
+from tests.postgres import scratch_database  # noqa: E402
 
 TOKEN = "424242:BENCH-token"
 LIMIT = 30.0
@@ -124,33 +126,6 @@ class Phase:
     @property
     def duplicates(self) -> int:
         return self.delivered - self.unique
-
-
-def cpu_model() -> str:
-    try:
-        output = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return platform.processor() or "unknown"
-    for line in output.splitlines():
-        if line.startswith("Model name:"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
-
-
-def fresh_postgres(admin_url: str) -> str:
-    name = f"bench_broadcast_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", future=True)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres(admin_url: str, url: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", future=True)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def populate(url: str, recipients: int) -> tuple[int, list[int]]:
@@ -337,11 +312,14 @@ def main() -> None:
     parser.add_argument("--record", action="store_true", help="write the figures to bench/RESULTS.md")
     args = parser.parse_args()
 
-    workdir = tempfile.TemporaryDirectory(prefix="bench_broadcast_")
-    sqlite_url = f"sqlite:///{Path(workdir.name) / 'bench.sqlite3'}"
-    url = sqlite_url if args.sqlite else fresh_postgres(args.postgres)
     database = "SQLite" if args.sqlite else "PostgreSQL"
-    try:
+    with ExitStack() as stack:
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench_broadcast_"))
+        url = (
+            f"sqlite:///{Path(workdir) / 'bench.sqlite3'}"
+            if args.sqlite
+            else stack.enter_context(scratch_database(args.postgres, "bench_broadcast"))
+        )
         print(f"Populating {args.recipients} recipients ({database})…", flush=True)
         _, accounts = populate(url, args.recipients)
         expected = args.recipients / LIMIT
@@ -355,10 +333,6 @@ def main() -> None:
             phases.append(
                 run_phase("faults", url, accounts, args.fault_rate, args.kill_at, limit_s=expected * 4 + 300)
             )
-    finally:
-        if not args.sqlite:
-            drop_postgres(args.postgres, url)
-        workdir.cleanup()
     body = report(phases, database)
     print()
     print(body)

@@ -43,7 +43,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -52,8 +52,11 @@ import aiohttp
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))  # for tests.scale.cluster
 
+from _common import cpu_model, percentile  # noqa: E402
+
 from chatbot.rasa_stores import redis_lock_store_kwargs  # noqa: E402
 from chatbot.training import DATA, DOMAIN, MODELS_DIR, train  # noqa: E402
+from tests.postgres import scratch_database  # noqa: E402
 from tests.scale.cluster import Cluster, start_cluster, train_cached, wait_ready  # noqa: E402
 
 BASELINE_CONFIG = PROJECT_ROOT / "bench" / "baseline_config.yml"
@@ -144,24 +147,6 @@ class LevelResult:
     @property
     def per_second(self) -> float:
         return self.answered / self.seconds if self.seconds else 0.0
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def cpu_model() -> str:
-    try:
-        output = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return platform.processor() or "unknown"
-    for line in output.splitlines():
-        if line.startswith("Model name:"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def rss_mib(pid: int) -> float:
@@ -303,24 +288,6 @@ async def warm_up(cluster: Cluster) -> None:
 # --- set-ups ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def postgres_database(kind: str) -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    name = f"chatbot_bench_{kind}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def set_async_commit(database_url: str) -> None:
     """Commits on this database no longer wait for the WAL flush (new sessions)."""
     from sqlalchemy import create_engine, text
@@ -346,7 +313,9 @@ async def bench_setup(setup: Setup, model: Path, levels: list[int], seconds: flo
         tracker_url = lock_url = None
         key_prefix = f"bench{uuid.uuid4().hex[:8]}"
         if setup.stores == "pg+redis":
-            database_url = stack.enter_context(postgres_database(setup.model))
+            database_url = stack.enter_context(
+                scratch_database(POSTGRES_ADMIN_URL, f"chatbot_bench_{setup.model}")
+            )
             tracker_url, lock_url = database_url, REDIS_URL
             env["LOCK_STORE_KEY_PREFIX"] = key_prefix
             if setup.async_commit:

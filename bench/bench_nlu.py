@@ -17,31 +17,16 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import tempfile
 import time
 import urllib.request
 import uuid
 from pathlib import Path
 
+from _common import cpu_model, percentile
+
 from chatbot.nlu.evaluation import load_test_set
 from chatbot.training import train
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def cpu_model() -> str:
-    try:
-        output = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return platform.processor() or "unknown"
-    for line in output.splitlines():
-        if line.startswith("Model name:"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def measure_training(models_dir: Path) -> tuple[float, Path, float]:

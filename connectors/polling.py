@@ -1,11 +1,38 @@
-"""Helpers for the long-polling loops."""
+"""Helpers for webhook registration and the long-polling loops."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, TypeVar
+
+from chatbot.delivery.outbound import Sender
+from connectors.config import rasa_url
+from connectors.outputs import SenderOutputChannel
+from connectors.rasa_rest import RasaRestClient, RasaUnavailable
+from connectors.texts import ASSISTANT_BUSY
+
+Update = TypeVar("Update")
+
+
+def webhook_url(url: str, path: str) -> str:
+    """``url`` itself, or with the webhook ``path`` appended when only a site address is given."""
+    stripped = url.rstrip("/")
+    if stripped.count("/") <= 2:  # "https://host" has no path
+        return stripped + path
+    return stripped
+
+
+def https_webhook_url(url: str, path: str, platform: str) -> str:
+    """:func:`webhook_url`, refused (``ValueError``) unless it is an HTTPS address."""
+    target = webhook_url(url, path)
+    if not target.startswith("https://"):
+        raise ValueError(f"{platform} only calls HTTPS webhook addresses")
+    return target
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
@@ -25,3 +52,52 @@ def run_until_signalled(poller: Callable[[asyncio.Event], Awaitable[None]]) -> N
         await poller(stop)
 
     asyncio.run(main())
+
+
+class RasaRelay:
+    """A polling loop's link to Rasa's REST channel (``RASA_URL`` by default).
+
+    :meth:`deliver` hands a user's text to Rasa and sends the answers through ``output_type``
+    (or :data:`~connectors.texts.ASSISTANT_BUSY` when Rasa does not answer). Used as an async
+    context manager, it closes the REST client and then ``sender`` on exit.
+    """
+
+    def __init__(
+        self,
+        output_type: type[SenderOutputChannel],
+        sender: Sender,
+        rasa: str | None,
+        log: logging.Logger,
+    ) -> None:
+        self.output_type = output_type
+        self.sender = sender
+        self.channel = output_type.channel_name
+        self.client = RasaRestClient(rasa or rasa_url())
+        self.log = log
+
+    async def deliver(self, sender_id: str, text: str, metadata: dict[str, Any]) -> None:
+        output = self.output_type(self.sender)
+        try:
+            await self.client.relay(sender_id, text, self.channel, metadata, output)
+        except RasaUnavailable:
+            await output.send_text_message(sender_id, ASSISTANT_BUSY)
+
+    async def handle(self, handler: Callable[[Update], Awaitable[str]], update: Update) -> None:
+        """``handler(update)``, its outcome logged; a failure is logged and swallowed."""
+        try:
+            outcome = await handler(update)
+            self.log.debug("%s update handled: %s", self.channel, outcome)
+        except Exception as exc:  # noqa: BLE001 - one bad update must not stop polling
+            self.log.error("%s update failed (%s)", self.channel, type(exc).__name__)
+
+    async def __aenter__(self) -> RasaRelay:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.client.aclose()
+        await self.sender.aclose()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 from sanic import response
 from sanic.request import Request
@@ -19,7 +18,7 @@ from telegram import Chat, Message, Update
 from chatbot.channels import make_sender_id
 from chatbot.delivery.outbound import OutboundMessage
 from chatbot.school.invites import normalize_code
-from connectors.config import TelegramConfig, missing, telegram_config
+from connectors.config import TelegramConfig, telegram_config
 from connectors.outputs import SenderOutputChannel
 from connectors.telegram_sender import CALLBACK_PAYLOADS, TelegramSender
 from connectors.texts import BUTTON_EXPIRED, TEXT_ONLY
@@ -142,15 +141,9 @@ class TelegramInput(SecretTokenInputChannel[TelegramConfig, TelegramSender]):
     channel = CHANNEL
     output_type = TelegramOutput
     sender_type = TelegramSender
+    load_config = staticmethod(telegram_config)
+    webhook_variables = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
     secret_header = SECRET_HEADER
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
-        config = telegram_config()
-        absent = missing("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
-        if absent:
-            logger.warning("telegram webhook is off: %s not set", ", ".join(absent))
-        return cls(config)
 
     async def receive(self, request: Request, deliver: Deliver) -> HTTPResponse:
         refused = self.refuse(request)

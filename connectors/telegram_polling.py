@@ -11,34 +11,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any
 
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
-from connectors.config import TelegramConfig, rasa_url
-from connectors.polling import sleep_or_stop
-from connectors.rasa_rest import RasaRestClient, RasaUnavailable
+from connectors.config import TelegramConfig
+from connectors.polling import RasaRelay, https_webhook_url, sleep_or_stop
 from connectors.telegram import (
     ALLOWED_UPDATES,
-    CHANNEL,
     WEBHOOK_PATH,
     TelegramOutput,
     TelegramUpdateHandler,
 )
 from connectors.telegram_sender import TelegramSender, retry_seconds
-from connectors.texts import ASSISTANT_BUSY
 
 logger = logging.getLogger(__name__)
 
 _SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
-
-
-def webhook_url(url: str, path: str = WEBHOOK_PATH) -> str:
-    """``url`` itself, or with the webhook path appended when only a site address is given."""
-    stripped = url.rstrip("/")
-    if stripped.count("/") <= 2:  # "https://host" has no path
-        return stripped + path
-    return stripped
 
 
 async def set_webhook(config: TelegramConfig, url: str) -> str:
@@ -48,9 +36,7 @@ async def set_webhook(config: TelegramConfig, url: str) -> str:
         raise ValueError(
             "TELEGRAM_WEBHOOK_SECRET must be set: 1-256 characters of A-Z, a-z, 0-9, _ and -"
         )
-    target = webhook_url(url)
-    if not target.startswith("https://"):
-        raise ValueError("Telegram only calls HTTPS webhook addresses")
+    target = https_webhook_url(url, WEBHOOK_PATH, "Telegram")
     sender = TelegramSender(config)
     try:
         await sender.bot.set_webhook(
@@ -74,18 +60,9 @@ async def poll(
     """
     stop = stop or asyncio.Event()
     sender = TelegramSender(config)
-    client = RasaRestClient(rasa or rasa_url())
-
-    async def deliver(sender_id: str, text: str, metadata: dict[str, Any]) -> None:
-        output = TelegramOutput(sender)
-        try:
-            await client.relay(sender_id, text, CHANNEL, metadata, output)
-        except RasaUnavailable:
-            await output.send_text_message(sender_id, ASSISTANT_BUSY)
-
-    handler = TelegramUpdateHandler(sender, config.allow_groups, deliver)
-    offset: int | None = None
-    try:
+    async with RasaRelay(TelegramOutput, sender, rasa, logger) as relay:
+        handler = TelegramUpdateHandler(sender, config.allow_groups, relay.deliver)
+        offset: int | None = None
         await sender.bot.delete_webhook(drop_pending_updates=False)
         logger.info("telegram polling started")
         while not stop.is_set():
@@ -109,11 +86,4 @@ async def poll(
                 continue
             for update in updates:
                 offset = update.update_id + 1
-                try:
-                    outcome = await handler.handle(update)
-                    logger.debug("telegram update handled: %s", outcome)
-                except Exception as exc:  # noqa: BLE001 - one bad update must not stop polling
-                    logger.error("telegram update failed (%s)", type(exc).__name__)
-    finally:
-        await client.aclose()
-        await sender.aclose()
+                await relay.handle(handler.handle, update)

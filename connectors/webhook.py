@@ -8,7 +8,7 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from chatbot.db.engine import session_scope
 from chatbot.db.models import ProcessedEvent
 from chatbot.delivery.outbound import Sender
+from connectors.config import missing
 from connectors.outputs import SenderOutputChannel
 
 logger = logging.getLogger(__name__)
@@ -118,13 +119,17 @@ class SenderInputChannel(InputChannel, Generic[ConfigT, SenderT]):
     """A Rasa input channel that answers through a :class:`Sender` built from its config.
 
     Without a config (its variables unset) the channel is off: no output channel, and the
-    webhook answers 503 "channel not configured". Subclasses set ``channel``, ``output_type``
-    and ``sender_type`` and answer ``POST /webhook`` in :meth:`receive`.
+    webhook answers 503 "channel not configured". Subclasses set ``channel``, ``output_type``,
+    ``sender_type``, ``load_config`` and ``webhook_variables`` and answer ``POST /webhook`` in
+    :meth:`receive`.
     """
 
     channel: ClassVar[str]
     output_type: ClassVar[type[SenderOutputChannel]]
     sender_type: ClassVar[Callable[[Any], Sender]]
+    load_config: ClassVar[Callable[[], Any]]
+    webhook_variables: ClassVar[tuple[str, ...]]
+    """The environment variables the webhook needs; a warning names those unset."""
 
     def __init__(self, config: ConfigT | None) -> None:
         self.config = config
@@ -135,6 +140,18 @@ class SenderInputChannel(InputChannel, Generic[ConfigT, SenderT]):
     def name(cls) -> str:
         return cls.channel
 
+    @classmethod
+    def from_credentials(
+        cls, credentials: dict[str, Any] | None
+    ) -> SenderInputChannel[ConfigT, SenderT]:
+        config = cls.load_config()
+        absent = missing(*cls.webhook_variables)
+        if absent:
+            logging.getLogger(cls.__module__).warning(
+                "%s webhook is off: %s not set", cls.channel, ", ".join(absent)
+            )
+        return cls(config)
+
     @property
     def webhook_enabled(self) -> bool:
         return self.config is not None
@@ -144,8 +161,7 @@ class SenderInputChannel(InputChannel, Generic[ConfigT, SenderT]):
         if self.config is None:
             raise RuntimeError(f"{self.channel} channel is not configured")
         if self._sender is None:
-            self._sender = self.sender_type(self.config)  # type: ignore[assignment]
-        assert self._sender is not None
+            self._sender = cast(SenderT, self.sender_type(self.config))
         return self._sender
 
     def get_output_channel(self) -> SenderOutputChannel | None:

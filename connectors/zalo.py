@@ -17,7 +17,7 @@ from sanic.response import HTTPResponse
 
 from chatbot.channels import make_sender_id
 from chatbot.delivery.outbound import OutboundMessage
-from connectors.config import ZALO_REQUIRED, ZaloConfig, missing, zalo_config
+from connectors.config import ZALO_REQUIRED, ZaloConfig, zalo_config
 from connectors.outputs import SenderOutputChannel
 from connectors.texts import TEXT_ONLY
 from connectors.webhook import (
@@ -117,13 +117,8 @@ class ZaloInput(SenderInputChannel[ZaloConfig, ZaloSender]):
     channel = CHANNEL
     output_type = ZaloOutput
     sender_type = ZaloSender
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> ZaloInput:
-        config = zalo_config()
-        if config is None:
-            logger.warning("zalo webhook is off: %s not set", ", ".join(missing(*ZALO_REQUIRED)))
-        return cls(config)
+    load_config = staticmethod(zalo_config)
+    webhook_variables = ZALO_REQUIRED
 
     async def receive(self, request: Request, deliver: Deliver) -> HTTPResponse:
         if self.config is None:

@@ -16,7 +16,7 @@ from sanic.response import HTTPResponse
 
 from chatbot.channels import make_sender_id
 from chatbot.delivery.outbound import OutboundMessage
-from connectors.config import ZaloBotConfig, missing, zalo_bot_config
+from connectors.config import ZaloBotConfig, zalo_bot_config
 from connectors.outputs import SenderOutputChannel
 from connectors.texts import TEXT_ONLY
 from connectors.webhook import (
@@ -95,14 +95,9 @@ class ZaloBotInput(SecretTokenInputChannel[ZaloBotConfig, ZaloBotSender]):
     channel = CHANNEL
     output_type = ZaloBotOutput
     sender_type = ZaloBotSender
+    load_config = staticmethod(zalo_bot_config)
+    webhook_variables = ("ZALO_BOT_TOKEN", "ZALO_BOT_WEBHOOK_SECRET")
     secret_header = SECRET_HEADER
-
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> ZaloBotInput:
-        absent = missing("ZALO_BOT_TOKEN", "ZALO_BOT_WEBHOOK_SECRET")
-        if absent:
-            logger.warning("zalo_bot webhook is off: %s not set", ", ".join(absent))
-        return cls(zalo_bot_config())
 
     async def receive(self, request: Request, deliver: Deliver) -> HTTPResponse:
         refused = self.refuse(request)

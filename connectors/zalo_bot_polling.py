@@ -10,11 +10,9 @@ import asyncio
 import logging
 from typing import Any
 
-from connectors.config import ZaloBotConfig, rasa_url
-from connectors.polling import sleep_or_stop
-from connectors.rasa_rest import RasaRestClient, RasaUnavailable
-from connectors.texts import ASSISTANT_BUSY
-from connectors.zalo_bot import CHANNEL, WEBHOOK_PATH, ZaloBotEventHandler, ZaloBotOutput, unwrap
+from connectors.config import ZaloBotConfig
+from connectors.polling import RasaRelay, https_webhook_url, sleep_or_stop
+from connectors.zalo_bot import WEBHOOK_PATH, ZaloBotEventHandler, ZaloBotOutput, unwrap
 from connectors.zalo_bot_sender import ZaloBotError, ZaloBotSender
 
 logger = logging.getLogger(__name__)
@@ -22,19 +20,12 @@ logger = logging.getLogger(__name__)
 NO_UPDATES = frozenset({408})
 
 
-def webhook_url(url: str) -> str:
-    stripped = url.rstrip("/")
-    return stripped + WEBHOOK_PATH if stripped.count("/") <= 2 else stripped
-
-
 async def set_webhook(config: ZaloBotConfig, url: str) -> str:
     """Register ``url`` with the Zalo Bot platform, with the secret token."""
     secret = config.webhook_secret
     if not secret or len(secret) < 8:
         raise ValueError("ZALO_BOT_WEBHOOK_SECRET must be set (at least 8 characters)")
-    target = webhook_url(url)
-    if not target.startswith("https://"):
-        raise ValueError("Zalo only calls HTTPS webhook addresses")
+    target = https_webhook_url(url, WEBHOOK_PATH, "Zalo")
     sender = ZaloBotSender(config)
     try:
         await sender.api.call("setWebhook", {"url": target, "secret_token": secret})
@@ -58,17 +49,8 @@ async def poll(
     """Long-poll ``getUpdates`` and relay each update to Rasa until ``stop`` is set."""
     stop = stop or asyncio.Event()
     sender = ZaloBotSender(config)
-    client = RasaRestClient(rasa or rasa_url())
-
-    async def deliver(sender_id: str, text: str, metadata: dict[str, Any]) -> None:
-        output = ZaloBotOutput(sender)
-        try:
-            await client.relay(sender_id, text, CHANNEL, metadata, output)
-        except RasaUnavailable:
-            await output.send_text_message(sender_id, ASSISTANT_BUSY)
-
-    handler = ZaloBotEventHandler(sender, deliver)
-    try:
+    async with RasaRelay(ZaloBotOutput, sender, rasa, logger) as relay:
+        handler = ZaloBotEventHandler(sender, relay.deliver)
         try:
             await sender.api.call("deleteWebhook")
         except ZaloBotError as exc:
@@ -90,11 +72,4 @@ async def poll(
                 await sleep_or_stop(stop, exc.retry_after or 3.0)
                 continue
             for event in _updates(result):
-                try:
-                    outcome = await handler.handle(event)
-                    logger.debug("zalo_bot update handled: %s", outcome)
-                except Exception as exc:  # noqa: BLE001 - one bad update must not stop polling
-                    logger.error("zalo_bot update failed (%s)", type(exc).__name__)
-    finally:
-        await client.aclose()
-        await sender.aclose()
+                await relay.handle(handler.handle, event)

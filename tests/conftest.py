@@ -8,8 +8,9 @@ developer machine those tests are skipped with the reason.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,6 +20,7 @@ from chatbot.db.base import Base
 from chatbot.db.engine import reset_engine
 from chatbot.db.migrate import upgrade_database
 from chatbot.settings import reset_settings
+from tests.postgres import scratch_database
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -30,26 +32,30 @@ def _use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     reset_engine()
 
 
+def unavailable(message: str) -> NoReturn:
+    """A service the test needs is unreachable: fail under CI, skip elsewhere."""
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@contextmanager
+def fresh_postgres(prefix: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database ``<prefix>_<random>``, dropped afterwards; yields its URL."""
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_database(POSTGRES_ADMIN_URL, prefix))
+        except Exception as exc:  # noqa: BLE001 - any failure to reach the server means the same
+            unavailable(f"PostgreSQL at {make_url(POSTGRES_ADMIN_URL).render_as_string()} unavailable: {exc}")
+        yield url
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for this test session."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    name = f"chatbot_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server means the same
-        admin.dispose()
-        message = f"PostgreSQL at {make_url(POSTGRES_ADMIN_URL).render_as_string()} unavailable: {exc}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    yield url
-    reset_engine()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres("chatbot_test") as url:
+        yield url
+        reset_engine()
 
 
 def _empty_postgres(url: str) -> None:

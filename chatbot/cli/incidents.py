@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from chatbot.cli.school import SchoolOption, check_period, day_option, fail, resolve_class, resolve_school
 from chatbot.db.engine import session_scope
-from chatbot.db.models import IncidentKind, IncidentStatus, School
+from chatbot.db.models import IncidentKind, IncidentReport, IncidentStatus
 from chatbot.school.incidents_admin import (
     KIND_LABELS,
     NO_CLASS,
@@ -35,25 +35,28 @@ FromOption = Annotated[str | None, typer.Option("--from", help="Từ ngày (DD/M
 ToOption = Annotated[str | None, typer.Option("--to", help="Đến ngày (DD/MM/YYYY hoặc YYYY-MM-DD).")]
 
 
-def _criteria(
+def _matching(
     session: Session,
-    school: School,
+    school_code: str | None,
     status: IncidentStatus | None,
     class_name: str | None,
     kind: IncidentKind | None,
     date_from: str | None,
     date_to: str | None,
-) -> IncidentFilter:
+) -> list[IncidentReport]:
+    """The school's incidents that match the command's filter options."""
+    school = resolve_school(session, school_code)
     start = day_option(date_from, "--from") if date_from else None
     end = day_option(date_to, "--to") if date_to else None
     check_period(start, end)
-    return IncidentFilter(
+    criteria = IncidentFilter(
         status=status,
         class_name=resolve_class(session, school, class_name).name if class_name else None,
         kind=kind,
         date_from=start,
         date_to=end,
     )
+    return find_incidents(session, school, criteria)
 
 
 def register(app: typer.Typer) -> None:
@@ -76,10 +79,7 @@ def register(app: typer.Typer) -> None:
         if ctx.invoked_subcommand is not None:
             return
         with session_scope() as session:
-            found = resolve_school(session, school)
-            incidents = find_incidents(
-                session, found, _criteria(session, found, status, class_name, kind, date_from, date_to)
-            )
+            incidents = _matching(session, school, status, class_name, kind, date_from, date_to)
             table = Table(title=f"Sự vụ ({len(incidents)})", show_lines=True)
             for header in ("Mã", "Xảy ra lúc", "Lớp", "Loại", "Trạng thái", "Mô tả", "Xử lý"):
                 table.add_column(header, overflow="fold")
@@ -123,9 +123,7 @@ def register(app: typer.Typer) -> None:
         if file.suffix.lower() not in {".csv", ".xlsx"}:
             fail(f"{file.name}: chỉ xuất được tệp .csv hoặc .xlsx")
         with session_scope() as session:
-            found = resolve_school(session, school)
-            criteria = _criteria(session, found, status, class_name, kind, date_from, date_to)
-            incidents = find_incidents(session, found, criteria)
+            incidents = _matching(session, school, status, class_name, kind, date_from, date_to)
             try:
                 export_incidents(incidents, file)
             except OSError as exc:

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from chatbot.db.models import Broadcast, BroadcastKind, ChatAccount, Delivery, DeliveryStatus
 from chatbot.delivery.quiet_hours import hold, release_time
@@ -273,38 +274,38 @@ def claim(
     ]
 
 
+def _update_claimed(
+    session: Session, worker_id: str, which: ColumnElement, values: dict[str, object]
+) -> int:
+    """Set ``values`` on the deliveries ``which`` picks that ``worker_id`` still has claimed."""
+    result = session.execute(
+        update(Delivery)
+        .where(which, Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_by == worker_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
 def renew(session: Session, worker_id: str, delivery_ids: list[int], now: datetime | None = None) -> int:
     """Extend this worker's claims on ``delivery_ids`` (a heartbeat); returns rows renewed."""
     if not delivery_ids:
         return 0
-    result = session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id.in_(delivery_ids),
-            Delivery.status == DeliveryStatus.SENDING,
-            Delivery.claimed_by == worker_id,
-        )
-        .values(claimed_at=now or utcnow())
-        .execution_options(synchronize_session=False)
+    return _update_claimed(
+        session, worker_id, Delivery.id.in_(delivery_ids), {"claimed_at": now or utcnow()}
     )
-    return result.rowcount or 0
 
 
 def release(session: Session, worker_id: str, delivery_ids: list[int]) -> int:
     """Give back claims that were never sent (a worker stopping); they become pending again."""
     if not delivery_ids:
         return 0
-    result = session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id.in_(delivery_ids),
-            Delivery.status == DeliveryStatus.SENDING,
-            Delivery.claimed_by == worker_id,
-        )
-        .values(status=DeliveryStatus.PENDING, claimed_by=None, claimed_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
+    values: dict[str, object] = {
+        "status": DeliveryStatus.PENDING,
+        "claimed_by": None,
+        "claimed_at": None,
+    }
+    return _update_claimed(session, worker_id, Delivery.id.in_(delivery_ids), values)
 
 
 def mark_sent(session: Session, delivery_id: int, now: datetime | None = None) -> None:
@@ -341,16 +342,7 @@ def mark_retry(
     }
     if count_attempt:
         values["attempts"] = Delivery.attempts + 1
-    session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id == delivery_id,
-            Delivery.status == DeliveryStatus.SENDING,
-            Delivery.claimed_by == worker_id,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    _update_claimed(session, worker_id, Delivery.id == delivery_id, values)
 
 
 def mark_failed(
@@ -360,16 +352,7 @@ def mark_failed(
     values: dict[str, object] = {"status": DeliveryStatus.FAILED, "last_error": error[:ERROR_LIMIT]}
     if count_attempt:
         values["attempts"] = Delivery.attempts + 1
-    session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id == delivery_id,
-            Delivery.status == DeliveryStatus.SENDING,
-            Delivery.claimed_by == worker_id,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    _update_claimed(session, worker_id, Delivery.id == delivery_id, values)
 
 
 def deactivate_account(session: Session, account_id: int, reason: str) -> int:

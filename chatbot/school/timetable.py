@@ -7,11 +7,13 @@ Meeting id, link and password leave this module only for an account linked to th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.elements import ColumnElement
 
 from chatbot.db.models import Holiday, SchoolClass, TimetableEntry
 from chatbot.school.accounts import AccountView
@@ -84,17 +86,36 @@ def _holidays(session: Session, school_id: int, first: date, last: date) -> dict
     return {row.day: row.name for row in rows}
 
 
-def _entries(session: Session, class_id: int) -> dict[int, list[TimetableEntry]]:
-    entries = session.execute(
-        select(TimetableEntry)
-        .where(TimetableEntry.class_id == class_id)
-        .options(joinedload(TimetableEntry.teacher), joinedload(TimetableEntry.school_class))
-        .order_by(TimetableEntry.weekday, TimetableEntry.starts_at)
-    ).scalars()
-    by_weekday: dict[int, list[TimetableEntry]] = {}
-    for entry in entries:
-        by_weekday.setdefault(entry.weekday, []).append(entry)
-    return by_weekday
+def _entries_where(session: Session, condition: ColumnElement) -> list[TimetableEntry]:
+    """Timetable entries matching ``condition``, with teacher and class, by weekday and time."""
+    return list(
+        session.execute(
+            select(TimetableEntry)
+            .where(condition)
+            .options(joinedload(TimetableEntry.teacher), joinedload(TimetableEntry.school_class))
+            .order_by(TimetableEntry.weekday, TimetableEntry.starts_at)
+        ).scalars()
+    )
+
+
+def _day_by_day(
+    session: Session,
+    school_id: int,
+    first: date,
+    days: int,
+    lessons_on: Callable[[date], tuple[Lesson, ...]],
+) -> list[DaySchedule]:
+    """``lessons_on(day)`` for each of ``days`` days from ``first``; the school's holidays have none."""
+    last = first + timedelta(days=days - 1)
+    holidays = _holidays(session, school_id, first, last)
+    result = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        if day in holidays:
+            result.append(DaySchedule(day, holiday=holidays[day]))
+            continue
+        result.append(DaySchedule(day, lessons_on(day)))
+    return result
 
 
 def schedule(
@@ -105,18 +126,16 @@ def schedule(
     if school_class is None:
         return []
     with_meeting = class_id in viewer.class_ids
-    last = first + timedelta(days=days - 1)
-    holidays = _holidays(session, school_class.school_id, first, last)
-    by_weekday = _entries(session, class_id)
-    result = []
-    for offset in range(days):
-        day = first + timedelta(days=offset)
-        if day in holidays:
-            result.append(DaySchedule(day, holiday=holidays[day]))
-            continue
-        lessons = tuple(_lesson(e, day, with_meeting) for e in by_weekday.get(day.weekday(), []))
-        result.append(DaySchedule(day, lessons))
-    return result
+    by_weekday: dict[int, list[TimetableEntry]] = {}
+    for entry in _entries_where(session, TimetableEntry.class_id == class_id):
+        by_weekday.setdefault(entry.weekday, []).append(entry)
+    return _day_by_day(
+        session,
+        school_class.school_id,
+        first,
+        days,
+        lambda day: tuple(_lesson(e, day, with_meeting) for e in by_weekday.get(day.weekday(), [])),
+    )
 
 
 def first_upcoming(
@@ -143,25 +162,22 @@ def lessons_taught(session: Session, viewer: AccountView, first: date, days: int
     """A teacher's own lessons across classes on each of ``days`` days from ``first``."""
     if viewer.staff is None:
         return []
-    last = first + timedelta(days=days - 1)
-    holidays = _holidays(session, viewer.staff.school_id, first, last)
-    entries = session.execute(
-        select(TimetableEntry)
-        .where(TimetableEntry.teacher_id == viewer.staff.staff_member_id)
-        .options(joinedload(TimetableEntry.teacher), joinedload(TimetableEntry.school_class))
-        .order_by(TimetableEntry.weekday, TimetableEntry.starts_at)
-    ).scalars().all()
-    result = []
-    for offset in range(days):
-        day = first + timedelta(days=offset)
-        if day in holidays:
-            result.append(DaySchedule(day, holiday=holidays[day]))
-            continue
-        lessons = tuple(
+    entries = _entries_where(session, TimetableEntry.teacher_id == viewer.staff.staff_member_id)
+    return _day_by_day(
+        session,
+        viewer.staff.school_id,
+        first,
+        days,
+        lambda day: tuple(
             _lesson(e, day, e.class_id in viewer.class_ids) for e in entries if e.weekday == day.weekday()
-        )
-        result.append(DaySchedule(day, lessons))
-    return result
+        ),
+    )
+
+
+def next_lesson_taught(session: Session, viewer: AccountView, now: datetime) -> Lesson | None:
+    """A teacher's own lesson under way or next, within four weeks, skipping holidays."""
+    today = now.astimezone(TIMEZONE).date()
+    return first_upcoming(lessons_taught(session, viewer, today, LOOKAHEAD_DAYS), now)
 
 
 def find_class(session: Session, name: str, school_ids: frozenset[int] | None = None) -> list[SchoolClass]:

@@ -174,10 +174,14 @@ async def test_crash_resume_takes_over_stale_claims_only(school: SchoolData) -> 
 async def test_stop_finishes_in_flight_sends_and_releases_the_rest(school: SchoolData) -> None:
     queue(parents(school), now=DAY)
     started, release = asyncio.Event(), asyncio.Event()
+    in_flight = 0
 
     class Slow(ScriptedSender):
         async def send(self, external_id, message):  # noqa: ANN001, ANN201
-            started.set()
+            nonlocal in_flight
+            in_flight += 1
+            if in_flight == options.concurrency:  # both slots busy: now stop
+                started.set()
             await release.wait()
             return await super().send(external_id, message)
 

@@ -14,18 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from tests.conftest import IN_CI, POSTGRES_ADMIN_URL
+from tests.conftest import fresh_postgres, unavailable
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
-
-
-def _unavailable(message: str) -> None:
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +27,7 @@ def redis_url() -> str:
     try:
         client.ping()
     except redis.RedisError as exc:
-        _unavailable(f"Redis at {REDIS_URL} unavailable: {exc}")
+        unavailable(f"Redis at {REDIS_URL} unavailable: {exc}")
     finally:
         client.close()
     return REDIS_URL
@@ -56,15 +48,5 @@ def key_prefix(redis_url: str) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def tracker_db_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for Rasa's tracker store."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    name = f"chatbot_replica_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server means the same
-        admin.dispose()
-        _unavailable(f"PostgreSQL at {make_url(POSTGRES_ADMIN_URL).render_as_string()} unavailable: {exc}")
-    yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres("chatbot_replica") as url:
+        yield url

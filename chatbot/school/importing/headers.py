@@ -66,6 +66,21 @@ class Table:
     def has(self, key: str) -> bool:
         return key in self.columns
 
+    def changes(
+        self, current: object, wanted: Mapping[str, object], optional: Mapping[str, str]
+    ) -> dict[str, object]:
+        """The attributes of ``current`` that differ from ``wanted``, with their wanted values.
+
+        An attribute in ``optional`` (attribute → field key) counts only when its column is in
+        the file: an absent column leaves the stored value alone.
+        """
+        return {
+            attribute: value
+            for attribute, value in wanted.items()
+            if (attribute not in optional or self.has(optional[attribute]))
+            and getattr(current, attribute) != value
+        }
+
     def where(self, key: str) -> str:
         if key not in self.columns:
             return f"cột “{self.labels[key]}”"

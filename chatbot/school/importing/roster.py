@@ -84,12 +84,8 @@ def _parse(table: Table) -> list[_Record]:
 
 
 def _changes(student: Student, record: _Record, table: Table) -> dict[str, object]:
-    wanted: dict[str, object] = {"full_name": record.full_name}
-    if table.has("birth"):
-        wanted["date_of_birth"] = record.birth
-    if table.has("gender"):
-        wanted["gender"] = record.gender
-    return {k: v for k, v in wanted.items() if getattr(student, k) != v}
+    wanted = {"full_name": record.full_name, "date_of_birth": record.birth, "gender": record.gender}
+    return table.changes(student, wanted, {"date_of_birth": "birth", "gender": "gender"})
 
 
 def _with_accounts(session: Session, student_ids: list[int]) -> set[int]:

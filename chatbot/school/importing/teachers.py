@@ -100,14 +100,13 @@ def _parse(table: Table, classes: dict[str, SchoolClass]) -> list[_Record]:
 
 
 def _changes(member: StaffMember, record: _Record, table: Table) -> dict[str, object]:
-    wanted: dict[str, object] = {"full_name": record.full_name}
-    if table.has("role"):
-        wanted["role"] = record.role
-    if table.has("email"):
-        wanted["email"] = record.email
-    if table.has("phone"):
-        wanted["phone"] = record.phone
-    return {k: v for k, v in wanted.items() if getattr(member, k) != v}
+    wanted = {
+        "full_name": record.full_name,
+        "role": record.role,
+        "email": record.email,
+        "phone": record.phone,
+    }
+    return table.changes(member, wanted, {"role": "role", "email": "email", "phone": "phone"})
 
 
 def import_table(session: Session, school: School, table: Table, *, dry_run: bool) -> ImportSummary:
