@@ -154,9 +154,9 @@ def zalo_bot_api(fakes: Fakes) -> FakeZaloBotAPI:
 
 
 @pytest.fixture(scope="session")
-def connector_model(pytestconfig: pytest.Config) -> Path:
-    cache = pytestconfig.cache
-    folder = cache.mkdir("connector-rasa") if cache else Path(rasa_project.__file__).parent
+def connector_model(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cache = getattr(pytestconfig, "cache", None)  # absent with -p no:cacheprovider
+    folder = cache.mkdir("connector-rasa") if cache else tmp_path_factory.mktemp("connector-rasa")
     return rasa_project.train(Path(folder))
 
 
