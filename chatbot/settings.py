@@ -37,6 +37,13 @@ def _env_int(name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _env_positive_int(name: str, default: int) -> int:
+    value = _env_int(name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
+
+
 def _env_float(name: str, default: float) -> float:
     raw = _env(name)
     if raw is None:
@@ -84,6 +91,7 @@ class Settings:
     telegram_rate_per_second: float = 30.0
     telegram_per_chat_per_second: float = 1.0
     zalo_rate_per_second: float = 10.0
+    delivery_max_attempts: int = 5
     telegram_bot_username: str | None = None
     zalo_oa_name: str | None = None
     delivery_redis_url: str | None = None
@@ -106,6 +114,7 @@ def _build() -> Settings:
         telegram_rate_per_second=_env_float("TELEGRAM_RATE_PER_SECOND", 30.0),
         telegram_per_chat_per_second=_env_float("TELEGRAM_PER_CHAT_PER_SECOND", 1.0),
         zalo_rate_per_second=_env_float("ZALO_RATE_PER_SECOND", 10.0),
+        delivery_max_attempts=_env_positive_int("DELIVERY_MAX_ATTEMPTS", 5),
         telegram_bot_username=_env("TELEGRAM_BOT_USERNAME"),
         zalo_oa_name=_env("ZALO_OA_NAME"),
         delivery_redis_url=_env("DELIVERY_REDIS_URL"),

@@ -11,6 +11,7 @@ import logging
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -95,8 +96,8 @@ def result_for(error: TelegramError) -> SendResult:
     """Map a python-telegram-bot error to a :class:`SendResult` (without the error message)."""
     if isinstance(error, RetryAfter):
         return SendResult(ok=False, retry_after=retry_seconds(error), error="rate limited")
-    if isinstance(error, Forbidden):
-        return SendResult(ok=False, permanent=True, error="forbidden: bot blocked or kicked")
+    if isinstance(error, Forbidden):  # blocked: this message fails, the account stays
+        return SendResult(ok=False, undeliverable=True, error="forbidden: bot blocked or kicked")
     if isinstance(error, InvalidToken):
         return SendResult(ok=False, error="invalid bot token or API address")
     if isinstance(error, ChatMigrated):
@@ -143,17 +144,17 @@ class TelegramSender:
     async def send(self, external_id: str, message: OutboundMessage) -> SendResult:
         chunks = split_text(message.text, TEXT_LIMIT) or ["…"]
         markup = inline_keyboard(message.buttons)
-        for index, chunk in enumerate(chunks):
+        for index in range(message.first_chunk, len(chunks)):
             last = index == len(chunks) - 1
             try:
                 await self.bot.send_message(
-                    chat_id=external_id, text=chunk, reply_markup=markup if last else None
+                    chat_id=external_id, text=chunks[index], reply_markup=markup if last else None
                 )
             except TelegramError as error:
-                result = result_for(error)
+                result = replace(result_for(error), chunks_sent=index)
                 logger.info("telegram send failed: %s", result.error)
                 return result
-        return SendResult.delivered()
+        return SendResult.delivered(len(chunks))
 
     async def answer_callback(self, callback_query_id: str, text: str | None = None) -> None:
         """Stop the button's spinner; a failure here is logged and otherwise ignored."""

@@ -7,6 +7,7 @@ httpx exception's text, which may quote the URL.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -78,8 +79,8 @@ def result_for(error: ZaloBotError) -> SendResult:
     status = error.error_code if error.status == 200 and error.error_code else error.status
     if status == 429:
         return SendResult(ok=False, retry_after=error.retry_after or 1.0, error="rate limited")
-    if status == 403:
-        return SendResult(ok=False, permanent=True, error="forbidden: bot blocked")
+    if status == 403:  # blocked: this message fails, the account stays
+        return SendResult(ok=False, undeliverable=True, error="forbidden: bot blocked")
     if status in (401, 404):
         return SendResult(ok=False, error="invalid bot token or API address")
     if status == 0:
@@ -107,14 +108,15 @@ class ZaloBotSender:
         if message.buttons:
             text = numbered_text(text, message.buttons)
             ZALO_BOT_CHOICES.remember(external_id, message.buttons)
-        for chunk in split_text(text, TEXT_LIMIT) or ["…"]:
+        chunks = split_text(text, TEXT_LIMIT) or ["…"]
+        for index in range(message.first_chunk, len(chunks)):
             try:
-                await self.api.call("sendMessage", {"chat_id": external_id, "text": chunk})
+                await self.api.call("sendMessage", {"chat_id": external_id, "text": chunks[index]})
             except ZaloBotError as error:
-                result = result_for(error)
+                result = replace(result_for(error), chunks_sent=index)
                 logger.warning("zalo_bot send failed: %s", result.error)
                 return result
-        return SendResult.delivered()
+        return SendResult.delivered(len(chunks))
 
     async def aclose(self) -> None:
         await self.api.aclose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -26,18 +27,22 @@ MAX_BUTTONS = 5
 BUTTON_TITLE_LIMIT = 100
 BUTTON_PAYLOAD_LIMIT = 1000
 TOKEN_ERRORS = frozenset({-216, -220, -124})
-PERMANENT_ERRORS = {
+PERMANENT_ERRORS = {  # the account cannot be reached until the person writes again
     -213: "user is not following the OA",
-    -217: "user has blocked messages from the OA",
     -227: "user account is banned or inactive",
+}
+UNDELIVERABLE_ERRORS = {  # this message fails; the account stays active
+    -217: "user has blocked messages from the OA",
     -230: "outside the 7-day messaging window",
     -232: "user has not interacted with the OA",
     -244: "user has restricted messages from the OA",
 }
-QUOTA_ERRORS = {
+CHANNEL_QUOTA_ERRORS = {  # the whole OA has to wait
     -211: "OA message quota exceeded",
-    -218: "user's message quota from the OA exceeded",
     -224: "OA tier quota exceeded",
+}
+RECIPIENT_QUOTA_ERRORS = {  # only this recipient has to wait
+    -218: "user's message quota from the OA exceeded",
 }
 QUOTA_RETRY_SECONDS = 3600.0
 RATE_LIMIT_ERRORS = frozenset({-32})
@@ -51,9 +56,18 @@ def result_for(code: int) -> SendResult:
         return SendResult.delivered()
     if code in PERMANENT_ERRORS:
         return SendResult(ok=False, permanent=True, error=f"zalo {code}: {PERMANENT_ERRORS[code]}")
-    if code in QUOTA_ERRORS:
+    if code in UNDELIVERABLE_ERRORS:
         return SendResult(
-            ok=False, retry_after=QUOTA_RETRY_SECONDS, error=f"zalo {code}: {QUOTA_ERRORS[code]}"
+            ok=False, undeliverable=True, error=f"zalo {code}: {UNDELIVERABLE_ERRORS[code]}"
+        )
+    if code in CHANNEL_QUOTA_ERRORS:
+        return SendResult(
+            ok=False, retry_after=QUOTA_RETRY_SECONDS, error=f"zalo {code}: {CHANNEL_QUOTA_ERRORS[code]}"
+        )
+    if code in RECIPIENT_QUOTA_ERRORS:
+        return SendResult(
+            ok=False, retry_after=QUOTA_RETRY_SECONDS, recipient_only=True,
+            error=f"zalo {code}: {RECIPIENT_QUOTA_ERRORS[code]}",
         )
     if code in RATE_LIMIT_ERRORS:
         return SendResult(ok=False, retry_after=60.0, error=f"zalo {code}: rate limited")
@@ -113,11 +127,12 @@ class ZaloSender:
         self.tokens = ZaloTokenManager(config, self._client)
 
     async def send(self, external_id: str, message: OutboundMessage) -> SendResult:
-        for body in message_bodies(external_id, message, ZALO_CHOICES):
-            result = await self._deliver(external_id, body)
+        bodies = message_bodies(external_id, message, ZALO_CHOICES)
+        for index in range(message.first_chunk, len(bodies)):
+            result = await self._deliver(external_id, bodies[index])
             if not result.ok:
-                return result
-        return SendResult.delivered()
+                return replace(result, chunks_sent=index)
+        return SendResult.delivered(len(bodies))
 
     async def _deliver(self, user_id: str, body: dict[str, Any]) -> SendResult:
         try:

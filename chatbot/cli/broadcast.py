@@ -24,7 +24,13 @@ from chatbot.db.models import BroadcastKind, Channel
 from chatbot.delivery.audience import Audience, AudienceError, parse_students, recipients
 from chatbot.delivery.outbound import load_senders
 from chatbot.delivery.outbox import Queued, backlog, derive_key, queue_broadcast, utcnow
-from chatbot.delivery.receipts import Counts, broadcast_status, counts, recent_broadcasts
+from chatbot.delivery.receipts import (
+    Counts,
+    broadcast_status,
+    counts,
+    failure_reasons,
+    recent_broadcasts,
+)
 from chatbot.delivery.worker import DeliveryWorker, WorkerOptions, sole_sqlite_sender
 from chatbot.school.importing.values import normalize_class_name
 from chatbot.settings import TIMEZONE
@@ -174,8 +180,16 @@ def _status_of(broadcast_id: int, console: Console) -> None:
         t = status.total
         table.add_row("[bold]Tổng[/bold]", str(t.total), str(t.sent), str(t.failed),
                       str(t.pending + t.sending), str(t.acknowledged) if b.ask_receipt else "—")
+        reasons = failure_reasons(session, broadcast_id)
     console.print(table)
     console.print("Một tài khoản có con ở nhiều lớp được tính ở mỗi lớp; dòng Tổng tính một lần.")
+    if reasons:
+        why = Table(title="Lý do lỗi")
+        why.add_column("Lý do")
+        why.add_column("Số tin", justify="right")
+        for reason, count in reasons:
+            why.add_row(reason, str(count))
+        console.print(why)
 
 
 def _recent(console: Console) -> None:

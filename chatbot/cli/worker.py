@@ -96,7 +96,12 @@ def register(app: typer.Typer) -> None:
         lease: Annotated[
             float, typer.Option(help="Số giây sau đó tin của một tiến trình đã dừng được gửi lại.")
         ] = 60.0,
-        max_attempts: Annotated[int, typer.Option(help="Số lần thử trước khi bỏ cuộc.")] = 5,
+        max_attempts: Annotated[
+            int | None,
+            typer.Option(
+                min=1, help="Số lần thử trước khi bỏ cuộc (mặc định: DELIVERY_MAX_ATTEMPTS, 5)."
+            ),
+        ] = None,
         redis_url: Annotated[
             str | None,
             typer.Option(
@@ -110,7 +115,8 @@ def register(app: typer.Typer) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         options = WorkerOptions(
             batch_size=batch_size, concurrency=concurrency, lease_seconds=lease,
-            max_attempts=max_attempts, redis_url=redis_url or get_settings().delivery_redis_url,
+            max_attempts=max_attempts or get_settings().delivery_max_attempts,
+            redis_url=redis_url or get_settings().delivery_redis_url,
         )
         with sole_sqlite_sender() as sole:
             if not sole:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import relationship
 
@@ -172,6 +173,9 @@ class ChatAccount(Base):
     active = Column(Boolean, nullable=False, default=True)
     deactivated_reason = Column(String(120))
     created_at = Column(_tz(), nullable=False, default=utcnow)
+    # When the person last wrote (any message reactivates the account); updated at most once a
+    # minute, so it tells whether Zalo's 7-day window for consultation messages is still open.
+    last_inbound_at = Column(_tz())
 
     staff_member = relationship("StaffMember")
     links = relationship(
@@ -371,6 +375,8 @@ class Delivery(Base):
     sent_at = Column(_tz())
     last_error = Column(String(300))
     acknowledged_at = Column(_tz())
+    # Chunks of a long message already delivered: a retry resumes after them.
+    chunks_sent = Column(Integer, nullable=False, default=0, server_default="0")
 
     broadcast = relationship("Broadcast", back_populates="deliveries")
     account = relationship("ChatAccount")
@@ -395,7 +401,11 @@ class ChannelToken(Base):
 
 
 class ProcessedEvent(Base):
-    """A webhook event already handled, so a retried delivery is not answered twice."""
+    """A webhook event already handled, so a retried delivery is not answered twice.
+
+    ``in_progress`` marks an event being handled right now (Telegram: the row is kept only once
+    the update was handled, and a claim left by a crashed process is taken over after a while).
+    """
 
     __tablename__ = "processed_events"
 
@@ -403,5 +413,6 @@ class ProcessedEvent(Base):
     channel = Column(String(24), nullable=False)
     event_id = Column(String(128), nullable=False)
     created_at = Column(_tz(), nullable=False, default=utcnow, index=True)
+    in_progress = Column(Boolean, nullable=False, default=False, server_default=false())
 
     __table_args__ = (UniqueConstraint("channel", "event_id"),)

@@ -23,8 +23,12 @@ class Button:
 
 @dataclass(frozen=True)
 class OutboundMessage:
+    """A message to one chat. A text longer than the channel allows is sent as several chunks;
+    ``first_chunk`` skips the chunks an earlier attempt already delivered."""
+
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
+    first_chunk: int = 0
 
 
 @dataclass(frozen=True)
@@ -32,21 +36,29 @@ class SendResult:
     """What a send attempt came to.
 
     - ``ok``: delivered.
-    - ``permanent``: will never succeed for this recipient (blocked the bot, not following,
-      outside the messaging window); the account is deactivated.
-    - ``retry_after``: seconds the API asked us to wait (HTTP 429); otherwise a transient
+    - ``permanent``: the account is gone for good (chat deleted, user deactivated or banned,
+      no longer following); the account is deactivated until the person writes again.
+    - ``undeliverable``: this message cannot reach the person now (outside Zalo's messaging
+      window, bot blocked): the delivery fails, the account stays active.
+    - ``retry_after``: seconds the API asked us to wait (HTTP 429, quota). The whole channel
+      pauses, unless ``recipient_only`` says the limit concerns this recipient alone. Any other
       failure (5xx, timeout) is retried with backoff.
+    - ``chunks_sent``: chunks of the message delivered so far, counting skipped ones; a retry
+      starts from there.
     - ``error``: a short reason for logs and the delivery row, without message text or tokens.
     """
 
     ok: bool
     permanent: bool = False
+    undeliverable: bool = False
     retry_after: float | None = None
+    recipient_only: bool = False
+    chunks_sent: int = 0
     error: str | None = None
 
     @classmethod
-    def delivered(cls) -> SendResult:
-        return cls(ok=True)
+    def delivered(cls, chunks: int = 1) -> SendResult:
+        return cls(ok=True, chunks_sent=chunks)
 
 
 class Sender(Protocol):

@@ -154,6 +154,7 @@ class Claim:
     attempts: int
     kind: BroadcastKind = BroadcastKind.ANNOUNCEMENT
     key: str = ""
+    chunks_sent: int = 0
 
 
 def _claimable(now: datetime, lease: timedelta):  # noqa: ANN202 - a SQL expression
@@ -244,6 +245,7 @@ def claim(
             Delivery.attempts,
             Broadcast.kind,
             Broadcast.idempotency_key,
+            Delivery.chunks_sent,
         )
         .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
         .join(ChatAccount, ChatAccount.id == Delivery.account_id)
@@ -269,6 +271,7 @@ def claim(
             attempts=row[9],
             kind=row[10],
             key=row[11],
+            chunks_sent=row[12] or 0,
         )
         for row in rows
     ]
@@ -331,8 +334,12 @@ def mark_retry(
     not_before: datetime,
     error: str,
     count_attempt: bool = True,
+    chunks_sent: int | None = None,
 ) -> None:
-    """Put a claimed delivery back to pending until ``not_before``."""
+    """Put a claimed delivery back to pending until ``not_before``.
+
+    ``chunks_sent`` records how far a long message got, so the retry resumes there.
+    """
     values: dict[str, object] = {
         "status": DeliveryStatus.PENDING,
         "not_before": not_before,
@@ -342,16 +349,26 @@ def mark_retry(
     }
     if count_attempt:
         values["attempts"] = Delivery.attempts + 1
+    if chunks_sent is not None:
+        values["chunks_sent"] = chunks_sent
     _update_claimed(session, worker_id, Delivery.id == delivery_id, values)
 
 
 def mark_failed(
-    session: Session, delivery_id: int, worker_id: str, *, error: str, count_attempt: bool = True
+    session: Session,
+    delivery_id: int,
+    worker_id: str,
+    *,
+    error: str,
+    count_attempt: bool = True,
+    chunks_sent: int | None = None,
 ) -> None:
     """Give up on a claimed delivery."""
     values: dict[str, object] = {"status": DeliveryStatus.FAILED, "last_error": error[:ERROR_LIMIT]}
     if count_attempt:
         values["attempts"] = Delivery.attempts + 1
+    if chunks_sent is not None:
+        values["chunks_sent"] = chunks_sent
     _update_claimed(session, worker_id, Delivery.id == delivery_id, values)
 
 

@@ -183,6 +183,17 @@ def broadcast_status(session: Session, broadcast_id: int) -> Status | None:
     return result
 
 
+def failure_reasons(session: Session, broadcast_id: int) -> list[tuple[str, int]]:
+    """Why the failed deliveries of a broadcast failed: ``(reason, count)``, most common first."""
+    rows = session.execute(
+        select(Delivery.last_error, func.count())
+        .where(Delivery.broadcast_id == broadcast_id, Delivery.status == DeliveryStatus.FAILED)
+        .group_by(Delivery.last_error)
+    ).all()
+    reasons = [(reason or "—", count) for reason, count in rows]
+    return sorted(reasons, key=lambda item: (-item[1], item[0]))
+
+
 def _class_key(name: str) -> tuple[int, int, str]:
     digits = "".join(ch for ch in name if ch.isdigit())
     return (name == NO_CLASS, int(digits) if digits else 0, name)

@@ -21,7 +21,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -37,6 +37,7 @@ from chatbot.delivery.outbound import Button, OutboundMessage, Sender, SendResul
 from chatbot.delivery.quiet_hours import hold
 from chatbot.delivery.receipts import receipt_button
 from chatbot.school.alerts import alert_buttons
+from chatbot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -45,9 +46,10 @@ T = TypeVar("T")
 class Outcome(str, enum.Enum):
     SENT = "sent"
     RETRY = "retry"  # transient failure, backing off
-    RATE_LIMITED = "rate_limited"  # HTTP 429, retried after retry_after
+    RATE_LIMITED = "rate_limited"  # HTTP 429 or a quota, retried after retry_after
     FAILED = "failed"  # gave up after max_attempts, or the account was already inactive
-    DEACTIVATED = "deactivated"  # permanent failure: account deactivated
+    UNDELIVERABLE = "undeliverable"  # cannot reach the person now (window, blocked): failed
+    DEACTIVATED = "deactivated"  # the account is gone: failed and the account deactivated
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class WorkerOptions:
     batch_size: int = 60
     concurrency: int = 16
     lease_seconds: float = 60.0
-    max_attempts: int = 5
+    max_attempts: int = field(default_factory=lambda: get_settings().delivery_max_attempts)
     backoff_base: float = 5.0
     backoff_max: float = 900.0
     backoff_jitter: float = 0.2
@@ -83,7 +85,7 @@ def message_for(claim: outbox.Claim) -> OutboundMessage:
     if claim.kind is BroadcastKind.ALERT:
         alert = Broadcast(idempotency_key=claim.key)  # transient: only its key is read
         buttons.extend(Button(title, payload) for title, payload in alert_buttons(alert))
-    return OutboundMessage(text=claim.text, buttons=tuple(buttons))
+    return OutboundMessage(text=claim.text, buttons=tuple(buttons), first_chunk=claim.chunks_sent)
 
 
 def backoff_seconds(attempt: int, options: WorkerOptions, rng: random.Random) -> float:
@@ -274,13 +276,8 @@ class DeliveryWorker:
                 await self._deliver(item)
             except Exception as exc:  # noqa: BLE001 - one bad delivery must not stop the worker
                 logger.exception("delivery %d: unexpected error", item.delivery_id)
-                if item.delivery_id in self._held:  # not recorded: retry it later
-                    delay = backoff_seconds(item.attempts + 1, self.options, self._rng)
-                    await self._record(
-                        item, Outcome.RETRY, f"worker error {type(exc).__name__}",
-                        not_before=hold(self.clock() + timedelta(seconds=delay), item.urgent),
-                        count_attempt=False,
-                    )
+                if item.delivery_id in self._held:  # not recorded: retry it, a limited number of times
+                    await self._retry_or_fail(item, f"worker error {type(exc).__name__}")
 
     async def _deliver(self, item: outbox.Claim) -> None:
         if not item.account_active:
@@ -290,23 +287,47 @@ class DeliveryWorker:
         if not await self._slot(limiter, item.external_id):
             return  # stopping before the send began: the claim is released
         result = await self._send(item)
+        chunks = max(item.chunks_sent, result.chunks_sent)
         if result.ok:
             await self._record(item, Outcome.SENT)
-        elif result.retry_after is not None:
+        elif result.undeliverable:
+            await self._record(item, Outcome.UNDELIVERABLE, result.error or "undeliverable")
+        elif result.permanent:
+            await self._record(item, Outcome.DEACTIVATED, result.error or "permanent failure")
+        elif result.retry_after is not None and not result.recipient_only:
+            # A channel-wide limit: the whole channel waits; the delivery loses no attempt.
             await limiter.pause(result.retry_after)
             when = hold(self.clock() + timedelta(seconds=result.retry_after), item.urgent)
             await self._record(
                 item, Outcome.RATE_LIMITED, result.error or "rate limited", not_before=when,
-                count_attempt=False,
+                count_attempt=False, chunks_sent=chunks,
             )
-        elif result.permanent:
-            await self._record(item, Outcome.DEACTIVATED, result.error or "permanent failure")
-        elif item.attempts + 1 >= self.options.max_attempts:
-            await self._record(item, Outcome.FAILED, result.error or "send failed")
+        elif result.retry_after is not None:
+            # This recipient's own limit: only this delivery waits, and it counts as an attempt.
+            await self._retry_or_fail(
+                item, result.error or "recipient rate limited", chunks_sent=chunks,
+                delay=result.retry_after, outcome=Outcome.RATE_LIMITED,
+            )
         else:
+            await self._retry_or_fail(item, result.error or "send failed", chunks_sent=chunks)
+
+    async def _retry_or_fail(
+        self,
+        item: outbox.Claim,
+        error: str,
+        *,
+        chunks_sent: int | None = None,
+        delay: float | None = None,
+        outcome: Outcome = Outcome.RETRY,
+    ) -> None:
+        """Count an attempt: retry after ``delay`` (default: backoff), or fail after the last one."""
+        if item.attempts + 1 >= self.options.max_attempts:
+            await self._record(item, Outcome.FAILED, error, chunks_sent=chunks_sent)
+            return
+        if delay is None:
             delay = backoff_seconds(item.attempts + 1, self.options, self._rng)
-            when = hold(self.clock() + timedelta(seconds=delay), item.urgent)
-            await self._record(item, Outcome.RETRY, result.error or "send failed", not_before=when)
+        when = hold(self.clock() + timedelta(seconds=delay), item.urgent)
+        await self._record(item, outcome, error, not_before=when, chunks_sent=chunks_sent)
 
     async def _slot(self, limiter: ChannelLimiter, chat: str) -> bool:
         """Wait for a send slot; False if the worker started stopping first."""
@@ -315,6 +336,7 @@ class DeliveryWorker:
         await asyncio.wait({acquire, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
         if acquire.done():
+            acquire.result()  # a failing limiter (Redis down) must not let the send through
             return True
         acquire.cancel()
         return False
@@ -339,8 +361,10 @@ class DeliveryWorker:
         *,
         not_before: datetime | None = None,
         count_attempt: bool = True,
+        chunks_sent: int | None = None,
     ) -> None:
         now = self.clock()
+        progress = chunks_sent if chunks_sent is not None and chunks_sent != item.chunks_sent else None
         if outcome is Outcome.SENT:
             call = partial(outbox.mark_sent, delivery_id=item.delivery_id, now=now)
         elif outcome in (Outcome.RETRY, Outcome.RATE_LIMITED):
@@ -348,11 +372,12 @@ class DeliveryWorker:
             call = partial(
                 outbox.mark_retry, delivery_id=item.delivery_id, worker_id=self.worker_id,
                 not_before=not_before, error=error, count_attempt=count_attempt,
+                chunks_sent=progress,
             )
         else:
             call = partial(
                 outbox.mark_failed, delivery_id=item.delivery_id, worker_id=self.worker_id,
-                error=error, count_attempt=count_attempt,
+                error=error, count_attempt=count_attempt, chunks_sent=progress,
             )
         try:
             await self._db_retrying(lambda session: _apply(session, call, outcome, item, error))

@@ -105,15 +105,21 @@ def find_account(session: Session, channel: str, external_id: str) -> ChatAccoun
 
 
 def get_or_create_account(session: Session, channel: str, external_id: str) -> ChatAccount:
-    """The account of (channel, external_id), created if new and reactivated if it writes again."""
+    """The account of (channel, external_id), created if new and reactivated if it writes again.
+
+    Called while handling the person's own message, so it also records the inbound time.
+    """
     account = find_account(session, channel, external_id)
     if account is None:
-        account = ChatAccount(channel=Channel(channel), external_id=external_id, active=True)
+        account = ChatAccount(
+            channel=Channel(channel), external_id=external_id, active=True, last_inbound_at=_utcnow()
+        )
         session.add(account)
         session.flush()
     elif not account.active:
         account.active = True
         account.deactivated_reason = None
+        account.last_inbound_at = _utcnow()
     return account
 
 

@@ -58,25 +58,28 @@ async def test_long_text_is_split_and_buttons_go_on_the_last_part(fake: FakeTele
 
 
 @pytest.mark.parametrize(
-    ("failure", "permanent", "retry_after"),
+    ("failure", "permanent", "undeliverable", "retry_after"),
     [
-        (telegram_error(429, "Too Many Requests: retry after 7", retry_after=7), False, 7.0),
-        (telegram_error(403, "Forbidden: bot was blocked by the user"), True, None),
-        (telegram_error(400, "Bad Request: chat not found"), True, None),
-        (telegram_error(400, "Bad Request: message is too long"), False, None),
-        (telegram_error(502, "Bad Gateway"), False, None),
-        (telegram_error(500, "Internal Server Error"), False, None),
+        (telegram_error(429, "Too Many Requests: retry after 7", retry_after=7), False, False, 7.0),
+        (telegram_error(403, "Forbidden: bot was blocked by the user"), False, True, None),
+        (telegram_error(400, "Bad Request: chat not found"), True, False, None),
+        (telegram_error(400, "Bad Request: message is too long"), False, False, None),
+        (telegram_error(502, "Bad Gateway"), False, False, None),
+        (telegram_error(500, "Internal Server Error"), False, False, None),
     ],
     ids=["429", "blocked", "chat-not-found", "bad-request", "502", "500"],
 )
 async def test_errors_map_to_send_results(
-    fake: FakeTelegramAPI, failure, permanent: bool, retry_after: float | None
+    fake: FakeTelegramAPI, failure, permanent: bool, undeliverable: bool, retry_after: float | None
 ) -> None:
     sender = sender_for(fake.base_url)
     fake.fail("sendMessage", failure)
     result = await sender.send("42", OutboundMessage("x"))
     await sender.aclose()
-    assert (result.ok, result.permanent, result.retry_after) == (False, permanent, retry_after)
+    assert (result.ok, result.permanent, result.undeliverable, result.retry_after) == (
+        False, permanent, undeliverable, retry_after
+    )
+    assert not result.recipient_only
 
 
 async def test_timeouts_and_unreachable_api_are_transient_and_leak_no_token(

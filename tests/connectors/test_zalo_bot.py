@@ -119,7 +119,7 @@ async def test_sender_maps_errors_without_leaking_the_token(caplog: pytest.LogCa
     await gone.aclose()
 
     assert (limited.retry_after, limited.permanent) == (5.0, False)
-    assert blocked.permanent
+    assert (blocked.permanent, blocked.undeliverable) == (False, True)
     assert (broken.ok, broken.permanent, broken.error) == (False, False, "HTTP 500")
     assert ok.ok
     assert (unreachable.ok, unreachable.error) == (False, "network error")

@@ -164,19 +164,36 @@ async def test_refresh_token_only_seed_refreshes_first(zalo: FakeZaloAPI) -> Non
 
 
 @pytest.mark.parametrize(
-    ("code", "permanent", "retry_after"),
-    [(-230, True, None), (-213, True, None), (-244, True, None), (-211, False, 3600.0), (-32, False, 60.0)],
+    ("code", "permanent", "undeliverable", "retry_after", "recipient_only"),
+    [
+        (-230, False, True, None, False),
+        (-232, False, True, None, False),
+        (-217, False, True, None, False),
+        (-244, False, True, None, False),
+        (-213, True, False, None, False),
+        (-227, True, False, None, False),
+        (-211, False, False, 3600.0, False),
+        (-224, False, False, 3600.0, False),
+        (-218, False, False, 3600.0, True),
+        (-32, False, False, 60.0, False),
+    ],
 )
 async def test_error_codes_become_send_results(
-    zalo: FakeZaloAPI, code: int, permanent: bool, retry_after: float | None, caplog: pytest.LogCaptureFixture
+    zalo: FakeZaloAPI,
+    code: int,
+    permanent: bool,
+    undeliverable: bool,
+    retry_after: float | None,
+    recipient_only: bool,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     sender = ZaloSender(config(zalo))
     zalo.fail("message/cs", zalo_error(code, "Zalo says no"))
     result = await sender.send("777", OutboundMessage("Nội dung riêng tư"))
     await sender.aclose()
     assert not result.ok
-    assert result.permanent is permanent
-    assert result.retry_after == retry_after
+    assert (result.permanent, result.undeliverable) == (permanent, undeliverable)
+    assert (result.retry_after, result.recipient_only) == (retry_after, recipient_only)
     assert str(code) in (result.error or "")
     assert f"zalo {code}" in caplog.text
     assert "Nội dung riêng tư" not in caplog.text

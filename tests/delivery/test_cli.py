@@ -100,6 +100,7 @@ def test_wait_sends_with_progress_and_summary(fakes: Fakes) -> None:
     assert any(line.split("│")[1].strip() == "6A" for line in rows)
     assert not any(line.split("│")[1].strip() == "7A" for line in rows)
     assert f"school={school.code};class=6A" in result.output
+    assert "Lý do lỗi" in result.output and "forbidden: bot blocked or kicked" in result.output
     listing = CliRunner().invoke(app, ["broadcast", "status"])
     assert listing.exit_code == 0 and "2/3" in listing.output
 

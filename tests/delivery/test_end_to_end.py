@@ -23,6 +23,7 @@ from tests.delivery.conftest import Fakes, SchoolData, add_account, add_entry, m
 from tests.delivery.helpers import Clock, all_statuses, deliveries, queue
 from tests.fakes.base import Failure
 from tests.fakes.telegram_api import telegram_error
+from tests.fakes.zalo_api import zalo_error
 
 NOTICE = "Thứ Hai tuần sau các con học trực tuyến, phụ huynh lưu ý giúp nhà trường."
 
@@ -123,30 +124,79 @@ async def test_telegram_server_errors_back_off(telegram_worker) -> None:  # noqa
     assert deliveries()[school.accounts["p-6A-1"]].attempts == 3
 
 
-async def test_blocked_bot_deactivates_the_account(telegram_worker) -> None:  # noqa: ANN001
+async def test_blocked_bot_fails_the_delivery_but_keeps_the_account(telegram_worker) -> None:  # noqa: ANN001
     fakes, school, clock = telegram_worker
     queue([school.accounts["p-6A-1"], school.accounts["p-6A-2"]], now=clock.now)
     fakes.telegram.blocked_chats.add("p-6A-2")
-    assert await drain(clock) == {Outcome.SENT: 1, Outcome.DEACTIVATED: 1}
+    assert await drain(clock) == {Outcome.SENT: 1, Outcome.UNDELIVERABLE: 1}
+    row = deliveries()[school.accounts["p-6A-2"]]
+    assert (row.status, row.last_error) == (DeliveryStatus.FAILED, "forbidden: bot blocked or kicked")
+    assert account_state("p-6A-2") == (True, None)
+    fakes.telegram.blocked_chats.clear()  # unblocked: the next notice reaches the family
+    queue([school.accounts["p-6A-2"]], key="next", now=clock.now)
+    assert await drain(clock) == {Outcome.SENT: 1}
+
+
+async def test_telegram_chat_not_found_deactivates(telegram_worker) -> None:  # noqa: ANN001
+    fakes, school, clock = telegram_worker
+    queue([school.accounts["p-6A-1"]], now=clock.now)
+    fakes.telegram.fail("sendMessage", telegram_error(400, "Bad Request: chat not found"))
+    assert await drain(clock) == {Outcome.DEACTIVATED: 1}
+    assert account_state("p-6A-1") == (False, "bad request: chat not found")
+
+
+def account_state(external_id: str) -> tuple[bool, str | None]:
     with session_scope() as session:
         account = session.execute(
-            select(ChatAccount).where(ChatAccount.external_id == "p-6A-2")
+            select(ChatAccount).where(ChatAccount.external_id == external_id)
         ).scalar_one()
-        assert not account.active and account.deactivated_reason.startswith("forbidden")
+        return account.active, account.deactivated_reason
+
+
+async def drain_channel(channel: str) -> dict[Outcome, int]:
+    senders = load_senders()
+    try:
+        worker = DeliveryWorker({channel: senders[channel]}, WorkerOptions(poll_interval=0.05))
+        return dict(await worker.drain())
+    finally:
+        for sender in senders.values():
+            await sender.aclose()
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome", "stays_active"),
+    [
+        (-230, Outcome.UNDELIVERABLE, True),  # outside the 7-day window
+        (-232, Outcome.UNDELIVERABLE, True),  # never interacted
+        (-217, Outcome.UNDELIVERABLE, True),  # blocked the OA
+        (-244, Outcome.UNDELIVERABLE, True),  # restricted the OA
+        (-227, Outcome.DEACTIVATED, False),  # banned or inactive Zalo account
+    ],
+)
+async def test_zalo_error_codes_decide_the_account(
+    fakes: Fakes, code: int, outcome: Outcome, stays_active: bool
+) -> None:
+    school = family_of_6a()
+    fakes.zalo.fail("message/cs", zalo_error(code))
+    queue([school.accounts["zalo"]], now=datetime.now(timezone.utc))
+    assert await drain_channel("zalo") == {outcome: 1}
+    assert deliveries()[school.accounts["zalo"]].status == DeliveryStatus.FAILED
+    assert account_state("z-6A-1")[0] is stays_active
+
+
+async def test_zalo_bot_blocked_fails_the_delivery_but_keeps_the_account(fakes: Fakes) -> None:
+    school = family_of_6a()
+    fakes.zalo_bot.blocked_chats.add("zb-6A-2")
+    queue([school.accounts["zalo_bot"]], now=datetime.now(timezone.utc))
+    assert await drain_channel("zalo_bot") == {Outcome.UNDELIVERABLE: 1}
+    assert deliveries()[school.accounts["zalo_bot"]].last_error == "forbidden: bot blocked"
+    assert account_state("zb-6A-2") == (True, None)
 
 
 async def test_zalo_user_not_following_is_deactivated(fakes: Fakes) -> None:
     school = family_of_6a()
     fakes.zalo.not_following.add("z-6A-1")
     queue([school.accounts["zalo"]], now=datetime.now(timezone.utc))
-    senders = load_senders()
-    try:
-        stats = await DeliveryWorker({"zalo": senders["zalo"]}, WorkerOptions(poll_interval=0.05)).drain()
-    finally:
-        for sender in senders.values():
-            await sender.aclose()
-    assert stats == {Outcome.DEACTIVATED: 1}
-    with session_scope() as session:
-        account = session.get(ChatAccount, school.accounts["zalo"])
-        assert account is not None and not account.active
-        assert "not following" in (account.deactivated_reason or "")
+    assert await drain_channel("zalo") == {Outcome.DEACTIVATED: 1}
+    active, reason = account_state("z-6A-1")
+    assert not active and "not following" in (reason or "")

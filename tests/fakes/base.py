@@ -30,13 +30,15 @@ class Recorded:
 
 @dataclass
 class Failure:
-    """An answer to give instead of the normal one, ``times`` times, after ``delay`` seconds."""
+    """An answer to give instead of the normal one, ``times`` times, after ``delay`` seconds;
+    the first ``after`` calls are answered normally."""
 
     status: int
     body: dict[str, Any]
     times: int = 1
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    after: int = 0
 
 
 class FakeServer:
@@ -150,6 +152,9 @@ class FakeServer:
             if not queue:
                 return None
             failure = queue[0]
+            if failure.after > 0:
+                failure.after -= 1
+                return None
             failure.times -= 1
             if failure.times <= 0:
                 queue.popleft()

@@ -17,9 +17,13 @@ SEND = "message/cs"
 OAUTH = "access_token"
 
 
-def zalo_error(code: int, message: str = "error", times: int = 1, delay: float = 0.0) -> Failure:
+def zalo_error(
+    code: int, message: str = "error", times: int = 1, delay: float = 0.0, after: int = 0
+) -> Failure:
     """A :class:`Failure` the way Zalo answers errors: HTTP 200 with a negative ``error``."""
-    return Failure(status=200, body={"error": code, "message": message}, times=times, delay=delay)
+    return Failure(
+        status=200, body={"error": code, "message": message}, times=times, delay=delay, after=after
+    )
 
 
 class FakeZaloAPI(FakeServer):
@@ -39,6 +43,7 @@ class FakeZaloAPI(FakeServer):
         self.valid_access: set[str] = {access_token}
         self.valid_refresh: set[str] = {refresh_token}
         self.not_following: set[str] = set()
+        self.user_errors: dict[str, int] = {}  # user id → the error code every send to them gets
         self._serial = itertools.count(1)
         self._token_serial = itertools.count(1)
 
@@ -68,6 +73,8 @@ class FakeZaloAPI(FakeServer):
         user_id = str(params.get("recipient", {}).get("user_id", ""))
         if user_id in self.not_following:
             return web.json_response({"error": -213, "message": "User has not followed OA"})
+        if user_id in self.user_errors:
+            return web.json_response({"error": self.user_errors[user_id], "message": "refused"})
         message = params.get("message") or {}
         if not message.get("text") or len(message["text"]) > 2000:
             return web.json_response({"error": -201, "message": "Parameters are invalid"})
