@@ -16,6 +16,15 @@ DEFAULT_ZALO_API_BASE_URL = "https://openapi.zalo.me"
 DEFAULT_ZALO_OAUTH_BASE_URL = "https://oauth.zaloapp.com"
 DEFAULT_ZALO_BOT_API_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
 DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+# The longest user message each channel hands to Rasa (characters); longer ones get a polite reply.
+DEFAULT_MAX_MESSAGE_CHARS = {"telegram": 4096, "zalo": 2000, "zalo_bot": 2000, "rest": 2000}
+MAX_MESSAGE_VARIABLES = {
+    "telegram": "TELEGRAM_MAX_MESSAGE_CHARS",
+    "zalo": "ZALO_MAX_MESSAGE_CHARS",
+    "zalo_bot": "ZALO_BOT_MAX_MESSAGE_CHARS",
+    "rest": "REST_MAX_MESSAGE_CHARS",
+}
+DEFAULT_ZALO_EVENT_MAX_AGE_SECONDS = 300
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +34,22 @@ def _env(name: str) -> str | None:
     return value or None
 
 
-def _env_bool(name: str) -> bool:
-    return (_env(name) or "").lower() in {"1", "true", "yes", "on"}
+def _env_positive_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def max_message_chars(channel: str) -> int:
+    """The inbound message length cap of ``channel`` (``TELEGRAM_MAX_MESSAGE_CHARS`` and the like)."""
+    return _env_positive_int(MAX_MESSAGE_VARIABLES[channel], DEFAULT_MAX_MESSAGE_CHARS[channel])
 
 
 def missing(*names: str) -> list[str]:
@@ -40,10 +63,16 @@ class TelegramConfig:
     webhook_secret: str | None
     api_base_url: str = DEFAULT_TELEGRAM_API_BASE_URL
     bot_username: str | None = None
-    allow_groups: bool = False
+    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS["telegram"]
 
     def __repr__(self) -> str:  # keeps the token out of logs and tracebacks
-        return f"TelegramConfig(api_base_url={self.api_base_url!r}, allow_groups={self.allow_groups})"
+        return f"TelegramConfig(api_base_url={self.api_base_url!r})"
+
+    @property
+    def bot_id(self) -> int | None:
+        """The bot's own user id: the number before the colon of its token."""
+        head = self.token.split(":", 1)[0]
+        return int(head) if head.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -55,6 +84,8 @@ class ZaloConfig:
     refresh_token: str | None = None
     api_base_url: str = DEFAULT_ZALO_API_BASE_URL
     oauth_base_url: str = DEFAULT_ZALO_OAUTH_BASE_URL
+    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS["zalo"]
+    event_max_age_seconds: int = DEFAULT_ZALO_EVENT_MAX_AGE_SECONDS
 
     def __repr__(self) -> str:
         return f"ZaloConfig(app_id={self.app_id!r}, api_base_url={self.api_base_url!r})"
@@ -65,6 +96,7 @@ class ZaloBotConfig:
     token: str
     webhook_secret: str | None
     api_base_url: str = DEFAULT_ZALO_BOT_API_BASE_URL
+    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS["zalo_bot"]
 
     def __repr__(self) -> str:
         return f"ZaloBotConfig(api_base_url={self.api_base_url!r})"
@@ -80,12 +112,16 @@ def telegram_config() -> TelegramConfig | None:
     token = _env("TELEGRAM_BOT_TOKEN")
     if token is None:
         return None
+    if _env("TELEGRAM_ALLOW_GROUPS") is not None:
+        logger.warning(
+            "TELEGRAM_ALLOW_GROUPS is no longer used: group chats only get a pointer to a private chat"
+        )
     return TelegramConfig(
         token=token,
         webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET"),
         api_base_url=_env("TELEGRAM_API_BASE_URL") or DEFAULT_TELEGRAM_API_BASE_URL,
         bot_username=(_env("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
-        allow_groups=_env_bool("TELEGRAM_ALLOW_GROUPS"),
+        max_message_chars=max_message_chars("telegram"),
     )
 
 
@@ -101,6 +137,10 @@ def zalo_config() -> ZaloConfig | None:
         refresh_token=_env("ZALO_REFRESH_TOKEN"),
         api_base_url=(_env("ZALO_API_BASE_URL") or DEFAULT_ZALO_API_BASE_URL).rstrip("/"),
         oauth_base_url=(_env("ZALO_OAUTH_BASE_URL") or DEFAULT_ZALO_OAUTH_BASE_URL).rstrip("/"),
+        max_message_chars=max_message_chars("zalo"),
+        event_max_age_seconds=_env_positive_int(
+            "ZALO_EVENT_MAX_AGE_SECONDS", DEFAULT_ZALO_EVENT_MAX_AGE_SECONDS
+        ),
     )
 
 
@@ -113,6 +153,7 @@ def zalo_bot_config() -> ZaloBotConfig | None:
         token=token,
         webhook_secret=_env("ZALO_BOT_WEBHOOK_SECRET"),
         api_base_url=_env("ZALO_BOT_API_BASE_URL") or DEFAULT_ZALO_BOT_API_BASE_URL,
+        max_message_chars=max_message_chars("zalo_bot"),
     )
 
 

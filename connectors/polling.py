@@ -82,13 +82,33 @@ class RasaRelay:
         except RasaUnavailable:
             await output.send_text_message(sender_id, ASSISTANT_BUSY)
 
-    async def handle(self, handler: Callable[[Update], Awaitable[str]], update: Update) -> None:
-        """``handler(update)``, its outcome logged; a failure is logged and swallowed."""
-        try:
-            outcome = await handler(update)
+    async def handle(
+        self,
+        handler: Callable[[Update], Awaitable[str]],
+        update: Update,
+        attempts: int = 3,
+        pause: float = 1.0,
+    ) -> bool:
+        """``handler(update)``, tried up to ``attempts`` times before polling moves past it.
+
+        The update is confirmed to the platform (the next ``getUpdates``) only after this
+        returns, so a passing failure does not drop the family's message; one that keeps
+        failing is logged and skipped, so it cannot stop polling. Returns whether it was handled.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                outcome = await handler(update)
+            except Exception as exc:  # noqa: BLE001 - one bad update must not stop polling
+                self.log.error(
+                    "%s update failed (%s), attempt %d/%d",
+                    self.channel, type(exc).__name__, attempt, attempts,
+                )
+                if attempt < attempts:
+                    await asyncio.sleep(pause * attempt)
+                continue
             self.log.debug("%s update handled: %s", self.channel, outcome)
-        except Exception as exc:  # noqa: BLE001 - one bad update must not stop polling
-            self.log.error("%s update failed (%s)", self.channel, type(exc).__name__)
+            return True
+        return False
 
     async def __aenter__(self) -> RasaRelay:
         return self

@@ -13,22 +13,26 @@ import logging
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from telegram import Chat, Message, Update
+from telegram import Chat, Message, MessageEntity, Update
 
 from chatbot.channels import make_sender_id
-from chatbot.delivery.outbound import OutboundMessage
+from chatbot.delivery.outbound import Button, OutboundMessage
 from chatbot.school.invites import normalize_code
 from connectors.config import TelegramConfig, telegram_config
+from connectors.groups import GROUP_POINTERS
 from connectors.outputs import SenderOutputChannel
 from connectors.telegram_sender import CALLBACK_PAYLOADS, TelegramSender
-from connectors.texts import BUTTON_EXPIRED, TEXT_ONLY
+from connectors.texts import BUTTON_EXPIRED, PRIVATE_CHAT_BUTTON, PRIVATE_CHAT_ONLY, TEXT_ONLY
 from connectors.webhook import (
     Deliver,
     SecretTokenInputChannel,
     bad_request,
-    claim_event,
+    handle_once,
     not_configured,
     parse_json_object,
+    record_inbound,
+    refuse_long_message,
+    too_long,
 )
 
 logger = logging.getLogger(__name__)
@@ -82,16 +86,46 @@ def translate_text(text: str) -> str:
     return text
 
 
+def _names_bot(entity: MessageEntity, text: str, config: TelegramConfig) -> bool:
+    username = (config.bot_username or "").lower()
+    if entity.type == MessageEntity.BOT_COMMAND:  # "/help" or "/help@this_bot", not another bot's
+        _, _, target = text.partition("@")
+        return entity.offset == 0 and (not target or target.lower() == username)
+    if entity.type == MessageEntity.MENTION:
+        return bool(username) and text.lower() == f"@{username}"
+    if entity.type == MessageEntity.TEXT_MENTION:
+        return entity.user is not None and entity.user.id == config.bot_id
+    return False
+
+
+def addressed_to_bot(message: Message, config: TelegramConfig) -> bool:
+    """Whether a group message speaks to this bot: a command (not another bot's), a mention,
+    or a reply to one of the bot's messages."""
+    if any(_names_bot(e, text, config) for e, text in message.parse_entities().items()):
+        return True
+    replied = message.reply_to_message
+    author = replied.from_user if replied is not None else None
+    return author is not None and author.id == config.bot_id
+
+
+def private_chat_pointer(config: TelegramConfig) -> OutboundMessage:
+    """The reply in a group: talk to the bot privately (with a button opening that chat)."""
+    if not config.bot_username:
+        return OutboundMessage(text=PRIVATE_CHAT_ONLY)
+    link = Button(PRIVATE_CHAT_BUTTON, f"https://t.me/{config.bot_username}")
+    return OutboundMessage(text=PRIVATE_CHAT_ONLY, buttons=(link,))
+
+
 class TelegramUpdateHandler:
-    """Turns one Telegram update into a message for Rasa, a direct reply, or nothing."""
+    """Turns one Telegram update into a message for Rasa, a direct reply, or nothing.
 
-    def __init__(self, sender: TelegramSender, allow_groups: bool, deliver: Deliver) -> None:
+    Only private chats reach Rasa; see :mod:`connectors.groups` for group chats.
+    """
+
+    def __init__(self, sender: TelegramSender, deliver: Deliver) -> None:
         self.sender = sender
-        self.allow_groups = allow_groups
+        self.config = sender.config
         self.deliver = deliver
-
-    def _chat_allowed(self, chat: Chat | None) -> bool:
-        return chat is not None and (chat.type == Chat.PRIVATE or self.allow_groups)
 
     async def handle(self, update: Update) -> str:
         """Handle ``update``; returns what was done (for the webhook's answer and the logs)."""
@@ -100,43 +134,61 @@ class TelegramUpdateHandler:
         message = update.message or update.edited_message
         if message is None:
             return "ignored"
+        if message.chat.type != Chat.PRIVATE:
+            return await self._group_message(message)
         return await self._message(message, edited=update.edited_message is not None)
 
     async def _message(self, message: Message, edited: bool) -> str:
-        chat = message.chat
-        if not self._chat_allowed(chat):
-            return "group_ignored"
+        chat_id = str(message.chat.id)
+        await record_inbound(CHANNEL, chat_id)
         if message.text is not None:
-            metadata = {"telegram": {"chat_type": chat.type, "edited": edited}}
-            await self.deliver(make_sender_id(CHANNEL, chat.id), translate_text(message.text), metadata)
+            if too_long(message.text, self.config.max_message_chars):
+                return await refuse_long_message(self.sender, chat_id, self.config.max_message_chars)
+            metadata = {"telegram": {"chat_type": Chat.PRIVATE, "edited": edited}}
+            await self.deliver(make_sender_id(CHANNEL, chat_id), translate_text(message.text), metadata)
             return "message"
-        if chat.type == Chat.PRIVATE and any(getattr(message, f) for f in _MEDIA_FIELDS):
-            await self.sender.send(str(chat.id), OutboundMessage(text=TEXT_ONLY))
+        if any(getattr(message, f) for f in _MEDIA_FIELDS):
+            await self.sender.send(chat_id, OutboundMessage(text=TEXT_ONLY))
             return "unsupported"
         return "ignored"
+
+    async def _group_message(self, message: Message) -> str:
+        person = message.from_user.id if message.from_user is not None else 0
+        if not addressed_to_bot(message, self.config):
+            return "group_ignored"
+        if not GROUP_POINTERS.allow((CHANNEL, message.chat.id, person)):
+            return "group_ignored"
+        await self.sender.send(str(message.chat.id), private_chat_pointer(self.config))
+        return "group_pointer"
 
     async def _callback(self, update: Update) -> str:
         query = update.callback_query
         assert query is not None
-        await self.sender.answer_callback(query.id)
         chat = query.message.chat if query.message is not None else None
-        chat_id = chat.id if chat is not None else query.from_user.id
-        if chat is not None and not self._chat_allowed(chat):
-            return "group_ignored"
+        if chat is not None and chat.type != Chat.PRIVATE:
+            await self.sender.answer_callback(query.id, text=PRIVATE_CHAT_ONLY)
+            return "group_pointer"
+        await self.sender.answer_callback(query.id)
+        chat_id = str(chat.id if chat is not None else query.from_user.id)
+        await record_inbound(CHANNEL, chat_id)
         if not query.data:
             return "ignored"
         payload = CALLBACK_PAYLOADS.decode(query.data)
         if payload is None:
-            await self.sender.send(str(chat_id), OutboundMessage(text=BUTTON_EXPIRED))
+            await self.sender.send(chat_id, OutboundMessage(text=BUTTON_EXPIRED))
             return "expired_button"
-        metadata = {"telegram": {"chat_type": chat.type if chat else Chat.PRIVATE, "button": True}}
+        metadata = {"telegram": {"chat_type": Chat.PRIVATE, "button": True}}
         await self.deliver(make_sender_id(CHANNEL, chat_id), payload, metadata)
         return "callback"
 
 
 class TelegramInput(SecretTokenInputChannel[TelegramConfig, TelegramSender]):
     """The Rasa input channel; without ``TELEGRAM_BOT_TOKEN`` and ``TELEGRAM_WEBHOOK_SECRET``
-    its webhook answers 503 "channel not configured"."""
+    its webhook answers 503 "channel not configured".
+
+    An update counts as processed only once it was handled: if handling fails the webhook
+    answers 500, Telegram sends the update again, and that retry is handled (once).
+    """
 
     channel = CHANNEL
     output_type = TelegramOutput
@@ -156,13 +208,13 @@ class TelegramInput(SecretTokenInputChannel[TelegramConfig, TelegramSender]):
             update = Update.de_json(data, None)
         except (TypeError, ValueError, KeyError, AttributeError):
             return bad_request(CHANNEL)
-        if not await claim_event(CHANNEL, str(update.update_id)):
-            return response.json({"status": "duplicate"})
-        handler = TelegramUpdateHandler(self.sender, self.config.allow_groups, deliver)
+        handler = TelegramUpdateHandler(self.sender, deliver)
         try:
-            outcome = await handler.handle(update)
-        except Exception as exc:  # noqa: BLE001 - answer 200 so Telegram does not resend
-            logger.error("telegram update failed (%s)", type(exc).__name__)
-            outcome = "error"
+            outcome = await handle_once(CHANNEL, str(update.update_id), lambda: handler.handle(update))
+        except Exception as exc:  # noqa: BLE001 - the update was given back: Telegram resends it
+            logger.error("telegram update failed (%s); Telegram will resend it", type(exc).__name__)
+            return response.json({"status": "error"}, status=500)
         logger.debug("telegram update handled: %s", outcome)
+        if outcome == "in_progress":  # another request is handling it: Telegram asks again later
+            return response.json({"status": outcome}, status=409)
         return response.json({"status": outcome})

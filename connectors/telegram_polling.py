@@ -61,7 +61,7 @@ async def poll(
     stop = stop or asyncio.Event()
     sender = TelegramSender(config)
     async with RasaRelay(TelegramOutput, sender, rasa, logger) as relay:
-        handler = TelegramUpdateHandler(sender, config.allow_groups, relay.deliver)
+        handler = TelegramUpdateHandler(sender, relay.deliver)
         offset: int | None = None
         await sender.bot.delete_webhook(drop_pending_updates=False)
         logger.info("telegram polling started")

@@ -1,26 +1,31 @@
 """Pieces every webhook shares: the input channel base, secret checks, JSON parsing,
-background work, deduplication."""
+background work, deduplication, inbound activity."""
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from chatbot.db.engine import session_scope
 from chatbot.db.models import ProcessedEvent
-from chatbot.delivery.outbound import Sender
+from chatbot.delivery.outbound import OutboundMessage, Sender
+from chatbot.school.activity import INBOUND
 from connectors.config import missing
 from connectors.outputs import SenderOutputChannel
+from connectors.texts import message_too_long
 
 logger = logging.getLogger(__name__)
 
@@ -93,26 +98,111 @@ async def drain_background(timeout: float = 10.0) -> None:
         await asyncio.wait(pending, timeout=timeout)
 
 
-def _insert_event(channel: str, event_id: str) -> bool:
-    try:
+class EventClaim(str, enum.Enum):
+    """What :func:`begin_event` found: a new event, one already handled, or one being handled."""
+
+    NEW = "new"
+    DONE = "done"
+    BUSY = "busy"
+
+
+EVENT_CLAIM_STALE = timedelta(minutes=5)
+"""A claim this old belongs to a process that died while handling the event: take it over."""
+
+
+def _begin_event(channel: str, event_id: str, now: datetime) -> EventClaim:
+    for _ in range(2):  # a claim abandoned between the insert and the look-up: insert again
+        try:
+            with session_scope() as session:
+                session.add(
+                    ProcessedEvent(channel=channel, event_id=event_id, created_at=now, in_progress=True)
+                )
+            return EventClaim.NEW
+        except IntegrityError:
+            pass
         with session_scope() as session:
-            session.add(ProcessedEvent(channel=channel, event_id=event_id[:128]))
-    except IntegrityError:
-        return False
-    return True
+            mine = ProcessedEvent.channel == channel, ProcessedEvent.event_id == event_id
+            taken_over = session.execute(
+                update(ProcessedEvent)
+                .where(*mine, ProcessedEvent.in_progress.is_(True),
+                       ProcessedEvent.created_at < now - EVENT_CLAIM_STALE)
+                .values(created_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if taken_over:
+                return EventClaim.NEW
+            in_progress = session.execute(select(ProcessedEvent.in_progress).where(*mine)).scalar()
+        if in_progress is not None:
+            return EventClaim.BUSY if in_progress else EventClaim.DONE
+    return EventClaim.NEW
 
 
-async def claim_event(channel: str, event_id: str) -> bool:
-    """Record ``event_id`` as handled; ``False`` if it was already (another replica included).
+def _end_event(channel: str, event_id: str, handled: bool) -> None:
+    mine = ProcessedEvent.channel == channel, ProcessedEvent.event_id == event_id
+    with session_scope() as session:
+        if handled:
+            session.execute(update(ProcessedEvent).where(*mine).values(in_progress=False))
+        else:
+            session.execute(delete(ProcessedEvent).where(*mine, ProcessedEvent.in_progress.is_(True)))
 
-    The unique (channel, event_id) insert is the lock. If the database is unreachable the event
-    is handled anyway (at-least-once) and a warning is logged.
+
+async def begin_event(channel: str, event_id: str) -> EventClaim:
+    """Claim ``event_id`` for handling; :func:`end_event` marks it handled or gives it back.
+
+    The event counts as processed only once it was handled: a failure gives the claim back, so
+    the platform's retry is handled (once), across replicas. If the database is unreachable the
+    event is handled anyway (at-least-once).
     """
+    event_id = event_id[:128]
     try:
-        return await asyncio.to_thread(_insert_event, channel, event_id)
+        return await asyncio.to_thread(_begin_event, channel, event_id, datetime.now(timezone.utc))
     except SQLAlchemyError as exc:
-        logger.warning("%s: cannot record processed event (%s)", channel, type(exc).__name__)
-        return True
+        logger.warning("%s: cannot claim event (%s)", channel, type(exc).__name__)
+        return EventClaim.NEW
+
+
+async def end_event(channel: str, event_id: str, handled: bool) -> None:
+    """Mark a claimed event handled, or (``handled=False``) drop the claim so a retry runs."""
+    try:
+        await asyncio.to_thread(_end_event, channel, event_id[:128], handled)
+    except SQLAlchemyError as exc:
+        logger.warning("%s: cannot record the event's outcome (%s)", channel, type(exc).__name__)
+
+
+async def handle_once(
+    channel: str, event_id: str, handle: Callable[[], Awaitable[str]]
+) -> str:
+    """``await handle()`` unless the event was handled already (``"duplicate"``) or is being
+    handled elsewhere right now (``"in_progress"``). If ``handle`` fails the claim is given back
+    and the error raised, so a retry of the event is handled."""
+    claim = await begin_event(channel, event_id)
+    if claim is EventClaim.DONE:
+        return "duplicate"
+    if claim is EventClaim.BUSY:
+        return "in_progress"
+    try:
+        outcome = await handle()
+    except BaseException:
+        await end_event(channel, event_id, handled=False)
+        raise
+    await end_event(channel, event_id, handled=True)
+    return outcome
+
+
+def too_long(text: str, limit: int) -> bool:
+    """Whether a user's message is over the channel's cap (counted in characters)."""
+    return len(text) > limit
+
+
+async def refuse_long_message(sender: Sender, external_id: str, limit: int) -> str:
+    """Tell the person their message was too long (it is not passed to Rasa)."""
+    await sender.send(external_id, OutboundMessage(text=message_too_long(limit)))
+    return "too_long"
+
+
+async def record_inbound(channel: str, external_id: str) -> None:
+    """Any message from a private chat reactivates its account and times its last message."""
+    await INBOUND.record(channel, external_id)
 
 
 class SenderInputChannel(InputChannel, Generic[ConfigT, SenderT]):

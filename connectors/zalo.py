@@ -2,14 +2,18 @@
 
 Webhook: ``POST /webhooks/zalo/webhook``. Zalo signs each event with
 ``X-ZEvent-Signature: mac=<sha256_hex(app_id + raw body + timestamp + OA secret key)>``; events
-with a wrong or missing signature are refused (403). A signed event is acknowledged at once
-(Zalo retries slow webhooks) and handled in the background, once per ``message.msg_id``.
+with a wrong or missing signature are refused (403), and so are signed events whose timestamp
+is more than ``ZALO_EVENT_MAX_AGE_SECONDS`` (5 minutes) away from now: a captured event cannot be
+replayed once its id has been purged from ``processed_events``. A valid event is acknowledged at
+once (Zalo retries slow webhooks) and handled in the background, once per ``message.msg_id``.
+Group events (``user_send_group_*``) are ignored: only private conversations reach Rasa.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from typing import Any
 
 from sanic.request import Request
@@ -24,11 +28,14 @@ from connectors.webhook import (
     Deliver,
     SenderInputChannel,
     bad_request,
-    claim_event,
     forbidden,
+    handle_once,
     not_configured,
     parse_json_object,
+    record_inbound,
+    refuse_long_message,
     secrets_match,
+    too_long,
 )
 from connectors.zalo_sender import ZALO_CHOICES, ZaloSender
 
@@ -66,6 +73,17 @@ def signature_valid(config: ZaloConfig, body: bytes, timestamp: str, header: str
     return secrets_match(given.lower(), signature(config, body, timestamp))
 
 
+def timestamp_fresh(timestamp: str, max_age_seconds: float, now: float | None = None) -> bool:
+    """Whether an event's ``timestamp`` (Unix milliseconds) lies within ``max_age_seconds`` of
+    now, in the past or (clock skew) the future."""
+    try:
+        sent = int(timestamp) / 1000
+    except ValueError:
+        return False
+    now = time.time() if now is None else now
+    return abs(now - sent) <= max_age_seconds
+
+
 def _user_id(event: dict[str, Any], key: str) -> str | None:
     party = event.get(key)
     user_id = party.get("id") if isinstance(party, dict) else None
@@ -78,17 +96,17 @@ class ZaloEventHandler:
     def __init__(self, sender: ZaloSender, deliver: Deliver) -> None:
         self.sender = sender
         self.deliver = deliver
+        self.max_chars = sender.config.max_message_chars
 
     async def handle(self, event: dict[str, Any]) -> str:
         name = str(event.get("event_name") or "")
         message = event.get("message") if isinstance(event.get("message"), dict) else {}
         if name == FOLLOW_EVENT:
             user_id = _user_id(event, "follower")
-            key = f"follow:{user_id}:{event.get('timestamp')}"
-            if user_id is None or not await claim_event(CHANNEL, key):
+            if user_id is None:
                 return "ignored"
-            await self.deliver(make_sender_id(CHANNEL, user_id), "/greet", {"zalo": {"event": name}})
-            return "follow"
+            key = f"follow:{user_id}:{event.get('timestamp')}"
+            return await handle_once(CHANNEL, key, lambda: self._follow(user_id))
         if name != TEXT_EVENT and name not in NON_TEXT_EVENTS:
             logger.debug("zalo event ignored: %s", name or "unnamed")
             return "ignored"
@@ -96,15 +114,28 @@ class ZaloEventHandler:
         if user_id is None:
             return "ignored"
         msg_id = message.get("msg_id")
-        if msg_id and not await claim_event(CHANNEL, str(msg_id)):
-            logger.info("zalo event %s: duplicate delivery skipped", name)
-            return "duplicate"
+        if not msg_id:
+            return await self._message(name, user_id, message)
+        outcome = await handle_once(CHANNEL, str(msg_id), lambda: self._message(name, user_id, message))
+        if outcome in ("duplicate", "in_progress"):
+            logger.info("zalo event %s: repeated delivery skipped", name)
+        return outcome
+
+    async def _follow(self, user_id: str) -> str:
+        await record_inbound(CHANNEL, user_id)
+        await self.deliver(make_sender_id(CHANNEL, user_id), "/greet", {"zalo": {"event": FOLLOW_EVENT}})
+        return "follow"
+
+    async def _message(self, name: str, user_id: str, message: dict[str, Any]) -> str:
+        await record_inbound(CHANNEL, user_id)
         if name in NON_TEXT_EVENTS:
             await self.sender.send(user_id, OutboundMessage(text=TEXT_ONLY))
             return "unsupported"
         text = str(message.get("text") or "")
         if not text.strip():
             return "ignored"
+        if too_long(text, self.max_chars):
+            return await refuse_long_message(self.sender, user_id, self.max_chars)
         text = ZALO_CHOICES.resolve(user_id, text) or text
         await self.deliver(make_sender_id(CHANNEL, user_id), text, {"zalo": {"event": name}})
         return "message"
@@ -131,6 +162,8 @@ class ZaloInput(SenderInputChannel[ZaloConfig, ZaloSender]):
         timestamp = str(event.get("timestamp", ""))
         if not signature_valid(self.config, body, timestamp, header):
             return forbidden(CHANNEL, "missing signature" if not header else "bad signature")
+        if not timestamp_fresh(timestamp, self.config.event_max_age_seconds):
+            return forbidden(CHANNEL, "event timestamp outside the accepted window")
         return self.accept_in_background(
             lambda: ZaloEventHandler(self.sender, deliver).handle(event)
         )

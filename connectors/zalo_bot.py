@@ -3,7 +3,9 @@
 Webhook: ``POST /webhooks/zalo_bot/webhook`` with the ``secret_token`` given to setWebhook in
 ``X-Bot-Api-Secret-Token`` (403 otherwise). The event comes bare or wrapped in
 ``{"ok": true, "result": {...}}``; it is acknowledged at once and handled in the background,
-once per ``message.message_id``. Polling and setWebhook live in :mod:`connectors.zalo_bot_polling`.
+once per ``message.message_id``. Only private chats reach Rasa: a text in a group chat
+(``chat.chat_type`` ``GROUP``) gets a pointer to a private chat (see :mod:`connectors.groups`).
+Polling and setWebhook live in :mod:`connectors.zalo_bot_polling`.
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ from sanic.response import HTTPResponse
 from chatbot.channels import make_sender_id
 from chatbot.delivery.outbound import OutboundMessage
 from connectors.config import ZaloBotConfig, zalo_bot_config
+from connectors.groups import GROUP_POINTERS
 from connectors.outputs import SenderOutputChannel
-from connectors.texts import TEXT_ONLY
+from connectors.texts import PRIVATE_CHAT_ONLY, TEXT_ONLY
 from connectors.webhook import (
     Deliver,
     SecretTokenInputChannel,
     bad_request,
-    claim_event,
+    handle_once,
     parse_json_object,
+    record_inbound,
+    refuse_long_message,
+    too_long,
 )
 from connectors.zalo_bot_sender import ZALO_BOT_CHOICES, ZaloBotSender
 
@@ -34,6 +40,7 @@ CHANNEL = "zalo_bot"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/webhooks/zalo_bot/webhook"
 TEXT_EVENT = "message.text.received"
+PRIVATE_CHAT = "PRIVATE"
 
 
 class ZaloBotOutput(SenderOutputChannel):
@@ -56,6 +63,13 @@ def _field_id(message: dict[str, Any], key: str) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+def is_group(message: dict[str, Any]) -> bool:
+    """A chat that is not a private one (``chat_type`` other than ``PRIVATE``, e.g. ``GROUP``)."""
+    chat = message.get("chat")
+    kind = chat.get("chat_type") if isinstance(chat, dict) else None
+    return kind is not None and str(kind).upper() != PRIVATE_CHAT
+
+
 class ZaloBotEventHandler:
     """Handles one Zalo Bot event: to Rasa, a polite text-only reply, or nothing."""
 
@@ -63,6 +77,7 @@ class ZaloBotEventHandler:
         self.sender = sender
         self.deliver = deliver
         self.dedupe = dedupe
+        self.max_chars = sender.config.max_message_chars
 
     async def handle(self, event: dict[str, Any]) -> str:
         name = str(event.get("event_name") or "")
@@ -74,18 +89,35 @@ class ZaloBotEventHandler:
         if chat_id is None:
             return "ignored"
         message_id = message.get("message_id")
-        if self.dedupe and message_id and not await claim_event(CHANNEL, str(message_id)):
-            return "duplicate"
+        if self.dedupe and message_id:
+            return await handle_once(
+                CHANNEL, str(message_id), lambda: self._message(name, message, chat_id)
+            )
+        return await self._message(name, message, chat_id)
+
+    async def _message(self, name: str, message: dict[str, Any], chat_id: str) -> str:
         text = message.get("text")
+        if is_group(message):
+            return await self._group_message(message, chat_id, name == TEXT_EVENT)
+        await record_inbound(CHANNEL, chat_id)
         if name != TEXT_EVENT or not isinstance(text, str):
             await self.sender.send(chat_id, OutboundMessage(text=TEXT_ONLY))
             return "unsupported"
         if not text.strip():
             return "ignored"
+        if too_long(text, self.max_chars):
+            return await refuse_long_message(self.sender, chat_id, self.max_chars)
         text = ZALO_BOT_CHOICES.resolve(chat_id, text) or text
         metadata = {"zalo_bot": {"event": name, "from": _field_id(message, "from")}}
         await self.deliver(make_sender_id(CHANNEL, chat_id), text, metadata)
         return "message"
+
+    async def _group_message(self, message: dict[str, Any], chat_id: str, is_text: bool) -> str:
+        person = _field_id(message, "from") or ""
+        if not is_text or not GROUP_POINTERS.allow((CHANNEL, chat_id, person)):
+            return "group_ignored"
+        await self.sender.send(chat_id, OutboundMessage(text=PRIVATE_CHAT_ONLY))
+        return "group_pointer"
 
 
 class ZaloBotInput(SecretTokenInputChannel[ZaloBotConfig, ZaloBotSender]):

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import OrderedDict
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import or_, update
@@ -21,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Channel, ChatAccount
+from chatbot.throttle import OncePer
 
 logger = logging.getLogger(__name__)
 
@@ -56,38 +54,18 @@ def record_inbound(
 class InboundRecorder:
     """Calls :func:`record_inbound` on a thread, at most once per ``interval`` per account."""
 
-    def __init__(
-        self,
-        interval: float = RECORD_INTERVAL.total_seconds(),
-        max_accounts: int = 50_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._interval = interval
-        self._max = max_accounts
-        self._clock = clock
-        self._recent: OrderedDict[tuple[str, str], float] = OrderedDict()
-
-    def due(self, channel: str, external_id: str) -> bool:
-        """Whether this account should be written now; marks it written if so."""
-        key = (channel, external_id)
-        now = self._clock()
-        last = self._recent.get(key)
-        if last is not None and now - last < self._interval:
-            return False
-        self._recent[key] = now
-        self._recent.move_to_end(key)
-        while len(self._recent) > self._max:
-            self._recent.popitem(last=False)
-        return True
+    def __init__(self, interval: float = RECORD_INTERVAL.total_seconds(), max_accounts: int = 50_000) -> None:
+        self.gate = OncePer(interval, max_keys=max_accounts)
 
     async def record(self, channel: str, external_id: str) -> None:
         """Record one inbound message; a database failure is logged, never raised."""
-        if not self.due(channel, external_id):
+        key = (channel, external_id)
+        if not self.gate.allow(key):
             return
         try:
             await asyncio.to_thread(_record_in_own_session, channel, external_id)
         except (SQLAlchemyError, ValueError) as exc:
-            self._recent.pop((channel, external_id), None)  # try again with the next message
+            self.gate.forget(key)  # try again with the next message
             logger.warning("%s: last inbound time not recorded (%s)", channel, type(exc).__name__)
 
 

@@ -136,7 +136,7 @@ def test_photo_and_sticker_get_a_text_only_reply(
     assert rasa_server.user_texts(f"telegram:{chat_id}") == []
 
 
-def test_group_chat_is_ignored(rasa_server: RasaServer, telegram_api: FakeTelegramAPI) -> None:
+def test_group_chatter_is_ignored(rasa_server: RasaServer, telegram_api: FakeTelegramAPI) -> None:
     chat_id = -new_chat_id()
     reply = post(rasa_server, tg_update(chat_id, chat_type="supergroup", text="xin chào"))
     assert reply.json() == {"status": "group_ignored"}
@@ -144,15 +144,79 @@ def test_group_chat_is_ignored(rasa_server: RasaServer, telegram_api: FakeTelegr
     assert rasa_server.user_texts(f"telegram:{chat_id}") == []
 
 
-def test_ten_thousand_characters_and_emoji_only(
+def _command(text: str) -> dict:
+    return {"text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        _command("/start@truong_test_bot ABCD2345"),
+        _command("/help"),
+        {
+            "text": "@truong_test_bot mã ABCD2345",
+            "entities": [{"type": "mention", "offset": 0, "length": 16}],
+        },
+        {"text": "ABCD2345", "reply_to_message": {
+            "message_id": 1, "date": 1, "chat": {"id": -5, "type": "group", "title": "Lớp 6A"},
+            "from": {"id": 123456, "is_bot": True, "first_name": "Trợ lý"}, "text": "Dạ",
+        }},
+    ],
+    ids=["start-command", "general-command", "mention", "reply-to-bot"],
+)
+def test_a_group_message_to_the_bot_gets_a_pointer_and_never_links(
+    rasa_server: RasaServer, telegram_api: FakeTelegramAPI, fields: dict
+) -> None:
+    chat_id = -new_chat_id()
+    reply = post(rasa_server, tg_update(chat_id, chat_type="group", **fields))
+    assert reply.json() == {"status": "group_pointer"}
+    [call] = telegram_api.calls("sendMessage")
+    assert call.params["chat_id"] == str(chat_id)
+    assert call.params["text"].startswith("Dạ, để giữ kín thông tin của các con")
+    [[button]] = call.params["reply_markup"]["inline_keyboard"]
+    assert button == {"text": "Nhắn riêng cho trợ lý", "url": "https://t.me/truong_test_bot"}
+    assert rasa_server.user_texts(f"telegram:{chat_id}") == []  # nothing reaches Rasa: no link
+
+    again = post(rasa_server, tg_update(chat_id, chat_type="group", **fields))
+    assert again.json() == {"status": "group_ignored"}  # once per person every ten minutes
+    assert telegram_api.counts["sendMessage"] == 1
+
+
+def test_another_bots_command_in_a_group_is_ignored(
+    rasa_server: RasaServer, telegram_api: FakeTelegramAPI
+) -> None:
+    chat_id = -new_chat_id()
+    reply = post(rasa_server, tg_update(chat_id, chat_type="group", **_command("/start@other_bot")))
+    assert reply.json() == {"status": "group_ignored"}
+    assert telegram_api.counts["sendMessage"] == 0
+
+
+def test_a_button_pressed_in_a_group_is_answered_with_the_pointer(
+    rasa_server: RasaServer, telegram_api: FakeTelegramAPI
+) -> None:
+    chat_id = -new_chat_id()
+    reply = post(rasa_server, tg_callback(chat_id, "/ask_schedule", chat_type="group"))
+    assert reply.json() == {"status": "group_pointer"}
+    [answer] = telegram_api.calls("answerCallbackQuery")
+    assert answer.params["text"].startswith("Dạ, để giữ kín thông tin của các con")
+    assert rasa_server.user_texts(f"telegram:{chat_id}") == []
+
+
+def test_a_message_over_the_cap_gets_a_polite_reply_and_skips_rasa(
     rasa_server: RasaServer, telegram_api: FakeTelegramAPI
 ) -> None:
     chat_id = new_chat_id()
-    long_text = "chào " * 2000
-    assert post(rasa_server, tg_update(chat_id, text=long_text)).status_code == 200
-    assert post(rasa_server, tg_update(chat_id, text="😀🙏👍")).status_code == 200
-    assert rasa_server.user_texts(f"telegram:{chat_id}") == [long_text.strip(), "😀🙏👍"]
-    assert len(telegram_api.sent_texts(chat_id)) == 2
+    too_long = "chào " * 1000  # 5,000 characters: more than Telegram's 4,096
+    reply = post(rasa_server, tg_update(chat_id, text=too_long))
+    assert reply.json() == {"status": "too_long"}
+    [text] = telegram_api.sent_texts(chat_id)
+    assert text.startswith("Dạ, tin nhắn dài quá") and "4.096 ký tự" in text
+    assert rasa_server.user_texts(f"telegram:{chat_id}") == []
+
+    longest = "a" * 4096
+    assert post(rasa_server, tg_update(chat_id, text=longest)).json() == {"status": "message"}
+    assert post(rasa_server, tg_update(chat_id, text="😀🙏👍")).json() == {"status": "message"}
+    assert rasa_server.user_texts(f"telegram:{chat_id}") == [longest, "😀🙏👍"]
 
 
 def test_long_reply_is_split_on_line_boundaries(

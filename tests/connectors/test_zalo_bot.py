@@ -94,12 +94,33 @@ def test_duplicate_message_id_is_answered_once(rasa_server: RasaServer, zalo_bot
     assert not zalo_bot_api.wait_for(lambda: len(zalo_bot_api.sent_texts(chat_id)) > 1, timeout=1)
 
 
-def test_long_message_and_long_reply(rasa_server: RasaServer, zalo_bot_api: FakeZaloBotAPI) -> None:
+def test_long_reply_is_split(rasa_server: RasaServer, zalo_bot_api: FakeZaloBotAPI) -> None:
     chat_id = chat()
-    rasa_server.post(WEBHOOK, json=zalo_bot_event(chat_id, "chào " * 2000), headers=HEADERS)
     rasa_server.post(WEBHOOK, json=zalo_bot_event(chat_id, "trả lời dài"), headers=HEADERS)
-    assert zalo_bot_api.wait_for(lambda: len(zalo_bot_api.sent_texts(chat_id)) == 5)
+    assert zalo_bot_api.wait_for(lambda: len(zalo_bot_api.sent_texts(chat_id)) == 4)
     assert all(0 < len(t) <= 2000 for t in zalo_bot_api.sent_texts(chat_id))
+
+
+def group_event(group_id: str, person: str, text: str | None, event_name: str | None = None) -> dict:
+    event = zalo_bot_event(group_id, text, event_name)
+    event["message"]["chat"]["chat_type"] = "GROUP"
+    event["message"]["from"]["id"] = person
+    return event
+
+
+def test_a_group_gets_a_pointer_to_a_private_chat_and_never_links(
+    rasa_server: RasaServer, zalo_bot_api: FakeZaloBotAPI
+) -> None:
+    group, parent = chat(), chat()
+    for text in ("mã ABCD2345", "lịch học"):  # the second within ten minutes: no second pointer
+        rasa_server.post(WEBHOOK, json=group_event(group, parent, text), headers=HEADERS)
+    sticker = group_event(group, parent, None, "message.sticker.received")
+    rasa_server.post(WEBHOOK, json=sticker, headers=HEADERS)
+    assert zalo_bot_api.wait_for(lambda: len(zalo_bot_api.sent_texts(group)) == 1)
+    assert not zalo_bot_api.wait_for(lambda: len(zalo_bot_api.sent_texts(group)) > 1, timeout=1)
+    assert zalo_bot_api.sent_texts(group)[0].startswith("Dạ, để giữ kín thông tin của các con")
+    assert rasa_server.user_texts(f"zalo_bot:{group}") == []
+    assert rasa_server.user_texts(f"zalo_bot:{parent}") == []
 
 
 async def test_sender_maps_errors_without_leaking_the_token(caplog: pytest.LogCaptureFixture) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -113,14 +114,46 @@ def test_other_events_are_acknowledged_and_ignored(
     assert rasa_server.user_texts(f"zalo:{user}") == []
 
 
-def test_long_text_and_emoji(rasa_server: RasaServer, zalo_api: FakeZaloAPI) -> None:
+@pytest.mark.parametrize(
+    "age_seconds", [301, 3600, 86400 * 8, -301], ids=["just-too-old", "an-hour", "after-purge", "future"]
+)
+def test_a_signed_event_outside_five_minutes_is_refused(
+    rasa_server: RasaServer, zalo_api: FakeZaloAPI, age_seconds: int
+) -> None:
     user = new_zalo_user()
-    long_text = "chào " * 2000
-    assert post_signed(rasa_server, zalo_text(user, long_text)).status_code == 200
+    event = zalo_text(user, "lịch học")
+    event["timestamp"] = str(int((time.time() - age_seconds) * 1000))  # signed with this time
+    assert post_signed(rasa_server, event).status_code == 403
+    assert not zalo_api.wait_for(lambda: zalo_api.counts["message/cs"] > 0, timeout=1)
+    assert rasa_server.user_texts(f"zalo:{user}") == []
+
+
+def test_a_signed_event_within_five_minutes_is_accepted(
+    rasa_server: RasaServer, zalo_api: FakeZaloAPI
+) -> None:
+    user = new_zalo_user()
+    event = zalo_text(user, "lịch học")
+    event["timestamp"] = str(int((time.time() - 240) * 1000))  # delivered four minutes late
+    assert post_signed(rasa_server, event).status_code == 200
     assert zalo_api.wait_for(lambda: len(zalo_api.sent(user)) == 1)
+
+
+def test_group_events_never_reach_rasa(rasa_server: RasaServer, zalo_api: FakeZaloAPI) -> None:
+    user = new_zalo_user()
+    event = zalo_event(
+        "user_send_group_text", user, message={"msg_id": f"g-{user}", "text": "mã ABCD2345"},
+        recipient={"id": "group-1"},
+    )
+    assert post_signed(rasa_server, event).status_code == 200
+    assert not zalo_api.wait_for(lambda: zalo_api.counts["message/cs"] > 0, timeout=1)
+    assert rasa_server.user_texts(f"zalo:{user}") == []
+
+
+def test_emoji_only_message(rasa_server: RasaServer, zalo_api: FakeZaloAPI) -> None:
+    user = new_zalo_user()
     assert post_signed(rasa_server, zalo_text(user, "😀🙏")).status_code == 200
-    assert zalo_api.wait_for(lambda: len(zalo_api.sent(user)) == 2)
-    assert rasa_server.user_texts(f"zalo:{user}") == [long_text.strip(), "😀🙏"]
+    assert zalo_api.wait_for(lambda: len(zalo_api.sent(user)) == 1)
+    assert rasa_server.user_texts(f"zalo:{user}") == ["😀🙏"]
 
 
 def test_long_reply_is_split_at_2000_characters(rasa_server: RasaServer, zalo_api: FakeZaloAPI) -> None:
