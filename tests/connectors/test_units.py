@@ -6,11 +6,13 @@ import pytest
 
 from chatbot.channels import make_sender_id, split_sender_id
 from chatbot.delivery.outbound import Button
-from connectors.config import ZaloConfig
+from chatbot.throttle import OncePer
+from connectors.config import TelegramConfig, ZaloConfig, max_message_chars
 from connectors.telegram import start_command_text, translate_text
 from connectors.text import NumberedChoices, numbered_text, split_text, utf16_len
+from connectors.texts import message_too_long
 from connectors.webhook import secrets_match
-from connectors.zalo import signature, signature_valid
+from connectors.zalo import signature, signature_valid, timestamp_fresh
 from connectors.zalo_bot import unwrap
 
 
@@ -124,3 +126,49 @@ def test_zalo_bot_events_unwrap() -> None:
     assert unwrap(event) is event
     assert unwrap({"ok": True, "result": event}) == event
     assert unwrap({"ok": True, "result": "x"}) == {"ok": True, "result": "x"}
+
+
+def test_message_caps_default_per_channel_and_refuse_nonsense(monkeypatch: pytest.MonkeyPatch) -> None:
+    channels = ("telegram", "zalo", "zalo_bot", "rest")
+    assert [max_message_chars(c) for c in channels] == [4096, 2000, 2000, 2000]
+    monkeypatch.setenv("REST_MAX_MESSAGE_CHARS", "500")
+    assert max_message_chars("rest") == 500
+    for bad in ("0", "-3", "lots"):
+        monkeypatch.setenv("ZALO_MAX_MESSAGE_CHARS", bad)
+        with pytest.raises(ValueError, match="ZALO_MAX_MESSAGE_CHARS"):
+            max_message_chars("zalo")
+
+
+def test_too_long_reply_names_the_cap_the_vietnamese_way() -> None:
+    assert "tối đa 4.096 ký tự" in message_too_long(4096)
+    assert "tối đa 500 ký tự" in message_too_long(500)
+
+
+@pytest.mark.parametrize(
+    ("offset", "fresh"), [(0, True), (-299, True), (299, True), (-301, False), (301, False)]
+)
+def test_zalo_event_time_window(offset: float, fresh: bool) -> None:
+    now = 1_770_000_000.0
+    assert timestamp_fresh(str(int((now + offset) * 1000)), 300, now=now) is fresh
+
+
+@pytest.mark.parametrize("timestamp", ["", "soon", "1.5e12"])
+def test_zalo_event_without_a_readable_time_is_not_fresh(timestamp: str) -> None:
+    assert not timestamp_fresh(timestamp, 300)
+
+
+def test_once_per_interval_per_key_in_bounded_memory() -> None:
+    clock = [0.0]
+    gate = OncePer(60, max_keys=2, clock=lambda: clock[0])
+    assert gate.allow("a") and not gate.allow("a")
+    clock[0] = 60
+    assert gate.allow("a")
+    assert gate.allow("b") and gate.allow("c")  # "a" is forgotten beyond two keys
+    assert gate.allow("a")
+    gate.forget("c")
+    assert gate.allow("c")
+
+
+def test_telegram_bot_id_is_the_token_prefix() -> None:
+    assert TelegramConfig(token="123456:abc", webhook_secret=None).bot_id == 123456
+    assert TelegramConfig(token="weird", webhook_secret=None).bot_id is None

@@ -16,8 +16,8 @@ from tests.delivery.helpers import deliveries
 @pytest.fixture
 def bench(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     monkeypatch.syspath_prepend(str(PROJECT_ROOT / "bench"))  # the scripts import _common
-    for name in ("QUIET_HOURS_START", "QUIET_HOURS_END"):
-        monkeypatch.delenv(name, raising=False)  # the defaults, 21:00-06:00; restored afterwards
+    monkeypatch.setenv("QUIET_HOURS_START", "21:00")  # the defaults; monkeypatch restores the
+    monkeypatch.setenv("QUIET_HOURS_END", "06:00")  # environment the benchmark changes
     reset_settings()
     yield importlib.import_module("bench_broadcast")
     monkeypatch.undo()

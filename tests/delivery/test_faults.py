@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -143,11 +144,17 @@ class BrokenLimiter(ChannelLimiter):
         raise ConnectionError("limiter store unreachable")
 
 
-async def test_unexpected_worker_errors_give_up_after_the_attempt_cap(
-    school: SchoolData, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def three_attempts(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("DELIVERY_MAX_ATTEMPTS", "3")
     reset_settings()
+    yield
+    reset_settings()
+
+
+async def test_unexpected_worker_errors_give_up_after_the_attempt_cap(
+    school: SchoolData, three_attempts: None
+) -> None:
     account = school.accounts["p-6A-1"]
     queued = queue([account], now=datetime(2026, 3, 10, 3, 0, tzinfo=timezone.utc))
     clock = Clock(datetime(2026, 3, 10, 3, 0, tzinfo=timezone.utc))  # 10:00 in Vietnam

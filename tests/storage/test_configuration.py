@@ -54,6 +54,18 @@ def test_bad_number_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) 
         reset_settings()
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "many"])
+def test_delivery_attempt_cap_must_be_a_positive_number(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("DELIVERY_MAX_ATTEMPTS", value)
+    reset_settings()
+    try:
+        with pytest.raises(SettingsError, match="DELIVERY_MAX_ATTEMPTS"):
+            get_settings()
+    finally:
+        monkeypatch.delenv("DELIVERY_MAX_ATTEMPTS")
+        reset_settings()
+
+
 def test_default_database_is_a_sqlite_file_in_the_data_folder(
     monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:
