@@ -43,26 +43,21 @@ def test_check_connection_raises_database_unavailable() -> None:
         check_connection(engine)
 
 
-def test_bad_number_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REMINDER_LEAD_MINUTES", "soon")
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("REMINDER_LEAD_MINUTES", "soon"), ("DELIVERY_MAX_ATTEMPTS", "many"),
+     ("DELIVERY_MAX_ATTEMPTS", "0"), ("DELIVERY_MAX_ATTEMPTS", "-1")],
+)
+def test_bad_number_setting_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
     reset_settings()
     try:
-        with pytest.raises(SettingsError, match="REMINDER_LEAD_MINUTES"):
+        with pytest.raises(SettingsError, match=name):
             get_settings()
     finally:
-        monkeypatch.delenv("REMINDER_LEAD_MINUTES")
-        reset_settings()
-
-
-@pytest.mark.parametrize("value", ["0", "-1", "many"])
-def test_delivery_attempt_cap_must_be_a_positive_number(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    monkeypatch.setenv("DELIVERY_MAX_ATTEMPTS", value)
-    reset_settings()
-    try:
-        with pytest.raises(SettingsError, match="DELIVERY_MAX_ATTEMPTS"):
-            get_settings()
-    finally:
-        monkeypatch.delenv("DELIVERY_MAX_ATTEMPTS")
+        monkeypatch.delenv(name)
         reset_settings()
 
 
