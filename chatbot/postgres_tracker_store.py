@@ -156,6 +156,7 @@ class PostgresTrackerStore(TrackerStore, SerializedTrackerAsText):
         return await asyncpg.create_pool(
             self._dsn, min_size=self._pool_min, max_size=self._pool_max,
             command_timeout=COMMAND_TIMEOUT_SECONDS, server_settings=settings, init=self._init_connection,
+            reset=_keep_session,
         )
 
     async def _init_connection(self, connection: asyncpg.Connection) -> None:
@@ -202,7 +203,8 @@ class PostgresTrackerStore(TrackerStore, SerializedTrackerAsText):
         if new_events:
             rows = [event_row(event) for event in new_events]
             pool = await self._pool()
-            await pool.execute(_INSERT, tracker.sender_id, *(list(column) for column in zip(*rows)))
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            await pool.execute(_INSERT, tracker.sender_id, *columns)
         self._remember_stored(tracker)
         if new_events and self.event_broker is not None:
             await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
@@ -214,6 +216,8 @@ class PostgresTrackerStore(TrackerStore, SerializedTrackerAsText):
 
     async def _unsaved_events(self, tracker: DialogueStateTracker) -> list[Event]:
         events = list(tracker.events)
+        if not events:  # e.g. the empty tracker Rasa saves when a conversation begins
+            return events
         state = getattr(tracker, _STATE_ATTRIBUTE, None)
         if state is not None and state[0] == id(self):
             _, stored, last = state
@@ -240,6 +244,15 @@ class PostgresTrackerStore(TrackerStore, SerializedTrackerAsText):
         """Delete every event older than ``cutoff_timestamp`` (Unix seconds); returns how many."""
         pool = await self._pool()
         return _deleted(await pool.execute(_PURGE, float(cutoff_timestamp)))
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Pool release without asyncpg's default reset query (a round trip per statement).
+
+    The store changes no session state: no ``SET``, ``LISTEN``, cursor or session-level
+    advisory lock (its locks end with their transaction), and asyncpg still rolls back an
+    open transaction itself.
+    """
 
 
 def _deleted(status: str) -> int:
@@ -282,4 +295,5 @@ def _create_table_and_index(connection: sa.engine.Connection) -> None:
     concurrently = "CONCURRENTLY " if has_rows else ""
     logger.info("Creating index %s on events (sender_id, id)%s.", INDEX_NAME,
                 " concurrently" if has_rows else "")
-    connection.execute(sa.text(f"CREATE INDEX {concurrently}IF NOT EXISTS {INDEX_NAME} ON events (sender_id, id)"))
+    connection.execute(sa.text(
+        f"CREATE INDEX {concurrently}IF NOT EXISTS {INDEX_NAME} ON events (sender_id, id)"))
