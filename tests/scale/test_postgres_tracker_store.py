@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import asyncpg
 import pytest
 import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -159,6 +160,26 @@ async def test_long_names_are_cut_for_their_columns_and_kept_whole_in_data(store
     assert intent_name == "x" * 255 and long_intent in data
     tracker = await store.retrieve(sender)
     assert tracker.latest_message.intent["name"] == long_intent
+
+
+async def test_an_event_broker_hears_each_new_event_once(tracker_db_url: str) -> None:
+    class Broker(EventBroker):
+        def __init__(self) -> None:
+            self.published: list[dict] = []
+
+        def publish(self, event: dict) -> None:
+            self.published.append(event)
+
+    broker = Broker()
+    store = PostgresTrackerStore(url=tracker_db_url, event_broker=broker)
+    sender = _sender()
+    tracker = await _save_events(store, sender, _session(1000.0, "first"))
+    tracker.update(UserUttered("second", {"name": "ask"}))
+    await store.save(tracker)
+    await store.save(tracker)
+    assert [e["event"] for e in broker.published] == [e.type_name for e in tracker.events]
+    assert {e["sender_id"] for e in broker.published} == {sender}
+    await store.close()
 
 
 # --- Rasa's table and Rasa's conversations ----------------------------------------------------
