@@ -36,6 +36,7 @@ from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
+import sqlalchemy.exc
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.constants import POSTGRESQL_MAX_OVERFLOW, POSTGRESQL_POOL_SIZE, POSTGRESQL_SCHEMA
 from rasa.core.tracker_store import SerializedTrackerAsText, SQLTrackerStore, TrackerStore
@@ -44,6 +45,7 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+from tenacity import before_sleep_log, retry, retry_if_exception_type, stop_after_delay, wait_fixed
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ NAME_COLUMN_LENGTH = 255  # type_name, intent_name, action_name are VARCHAR(255)
 DEFAULT_POOL_SIZE = 2
 DEFAULT_MAX_OVERFLOW = 2
 COMMAND_TIMEOUT_SECONDS = 30.0
+STARTUP_WAIT_SECONDS = 60
 # First key of this store's advisory locks (second: hashtext(sender_id)); "rasa" in ASCII.
 ADVISORY_LOCK_NAMESPACE = 0x72617361
 SCHEMA_LOCK_KEY = 1  # second key of the lock held while creating the table and index
@@ -260,12 +263,15 @@ def _deleted(status: str) -> int:
     return int(status.rsplit(" ", 1)[-1])
 
 
+@retry(retry=retry_if_exception_type(sa.exc.OperationalError), stop=stop_after_delay(STARTUP_WAIT_SECONDS),
+       wait=wait_fixed(2), reraise=True, before_sleep=before_sleep_log(logger, logging.WARNING))
 def ensure_events_table(url: sa.engine.URL, schema: str | None = None) -> None:
     """Create Rasa's ``events`` table and the ``(sender_id, id)`` index if they are missing.
 
     Several replicas may start at once: an advisory lock lets one create while the others
     wait. On a table that already holds events the index is built ``CONCURRENTLY``, so a
-    running Rasa keeps writing meanwhile.
+    running Rasa keeps writing meanwhile. A database that is still starting is waited for
+    (``STARTUP_WAIT_SECONDS``), as Rasa's own store does.
     """
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
     engine = sa.create_engine(url, poolclass=NullPool, future=True, connect_args=connect_args)
