@@ -1,7 +1,10 @@
 """Load benchmark: real HTTP against the REST channel, our assistant against Rasa's defaults.
 
     .venv/bin/python bench/bench_load.py [--quick] [--seconds 20] [--levels 1,10,50]
-                                         [--skip-baseline] [--json results/load.json]
+                                         [--skip-baseline] [--async-commit] [--json load.json]
+
+The full run (no options) takes about 20 minutes on a 2-core machine, plus about 9 minutes
+the first time to train the baseline model (cached in models/bench afterwards).
 
 For each set-up (model × stores × replicas) it starts the action server and the Rasa
 replicas on free local ports, warms them up, then runs closed-loop clients at each
@@ -20,7 +23,12 @@ server, PostgreSQL, Redis, this load client, and other work on the machine). Set
 - ``embedded`` = in-memory tracker and lock stores, SQLite for school data;
 - ``pg+redis`` = PostgreSQL tracker store and school data, Redis lock store (atomic);
   ``async-commit`` sets ``synchronous_commit = off`` on that database;
-- ``stock Rasa`` = without :mod:`chatbot.rasa_speedups` (the baseline always runs so).
+- ``stock Rasa`` = without :mod:`chatbot.rasa_speedups` and with Rasa's own ``SQLTrackerStore``
+  (the baseline always runs so: with ``baseline`` it is "the stock configuration").
+
+The run ends with the sizing figures and the targets of issue 16: one replica on PostgreSQL +
+Redis at 10 clients, its CPU per message against the embedded set-up, two replicas against
+one, and ours against the stock configuration on the same stores.
 
 Every level stops after ``--seconds`` (requests in flight may add up to their 30 s timeout),
 and the whole run stops by itself. The load client shares the machine's cores with the
@@ -48,6 +56,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import aiohttp
+from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))  # for tests.scale.cluster
@@ -119,6 +128,17 @@ class Setup:
         if not self.speedups:
             parts.append("stock Rasa")
         return " / ".join(parts)
+
+    def tracker_store_yaml(self, database_url: str | None) -> str | None:
+        """Without speedups on PostgreSQL, endpoints.yml names Rasa's own SQL tracker store."""
+        if self.speedups or database_url is None:
+            return None
+        url = make_url(database_url)
+        lines = ["tracker_store:", "  type: sql", "  dialect: postgresql", f"  url: {url.host}",
+                 f"  port: {url.port or 5432}", f"  db: {url.database}"]
+        lines += [f"  username: {url.username}"] if url.username else []
+        lines += [f"  password: {url.password}"] if url.password else []
+        return "\n".join(lines) + "\n"
 
     def lock_store_yaml(self, key_prefix: str) -> str | None:
         """Without speedups, endpoints.yml names a lock store that does not install them."""
@@ -326,7 +346,8 @@ async def bench_setup(setup: Setup, model: Path, levels: list[int], seconds: flo
         migrate(database_url)
         cluster = start_cluster(model, work / "cluster", replicas=setup.replicas,
                                 tracker_store_url=tracker_url, lock_store_url=lock_url, extra_env=env,
-                                lock_store=setup.lock_store_yaml(key_prefix))
+                                lock_store=setup.lock_store_yaml(key_prefix),
+                                tracker_store=setup.tracker_store_yaml(tracker_url))
         stack.callback(cluster.stop)
         started = time.monotonic()
         wait_ready(cluster)
@@ -359,6 +380,12 @@ def services_available() -> str | None:
     return None
 
 
+def rasa_ms_per_message(result: LevelResult) -> float:
+    """Rasa's CPU (all replicas) per answered message, in milliseconds."""
+    rasa = sum(v for k, v in result.cpu_cores.items() if k.startswith("rasa-"))
+    return 1000 * rasa / result.per_second if result.per_second else float("nan")
+
+
 def print_table(results: list[LevelResult]) -> None:
     print("\n| set-up | clients | answered/s | p50 ms | p95 ms | p99 ms | errors | peak RSS MiB |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
@@ -374,20 +401,80 @@ def print_table(results: list[LevelResult]) -> None:
     for r in results:
         cpu = r.cpu_cores
         rasa = sum(v for k, v in cpu.items() if k.startswith("rasa-"))
-        per_message = 1000 * rasa / r.per_second if r.per_second else float("nan")
         parts = [rasa] + [cpu.get(k, 0.0) for k in CPU_COLUMNS]
-        print(f"| {r.setup} | {r.concurrency} | {per_message:.1f} | "
+        print(f"| {r.setup} | {r.concurrency} | {rasa_ms_per_message(r):.1f} | "
               + " | ".join(f"{value:.2f}" for value in parts) + " |")
+
+
+SIZING_CLIENTS = 10
+OURS_EMBEDDED = Setup("ours", "embedded").name
+OURS_PG = Setup("ours", "pg+redis").name
+OURS_PG_2 = Setup("ours", "pg+redis", 2).name
+STOCK_PG = Setup("baseline", "pg+redis", speedups=False).name
+
+
+def print_sizing(results: list[LevelResult]) -> None:
+    """Per set-up at each level: answers/s, p95, Rasa CPU per message, peak memory per process;
+    then the targets of issue 16 (at 10 clients), met or not."""
+    print("\nSizing figures: answered/s and p95 ms per level; Rasa CPU per message and peak RSS "
+          "per process (MiB) over all levels.")
+    levels = sorted({r.concurrency for r in results})
+    print("\n| set-up | " + " | ".join(f"{c} client{'s' if c > 1 else ''}: /s, p95" for c in levels)
+          + " | Rasa ms/msg | peak RSS per process |")
+    print("| --- |" + " ---: |" * len(levels) + " ---: | --- |")
+    for name in dict.fromkeys(r.setup for r in results):
+        rows = {r.concurrency: r for r in results if r.setup == name}
+        cells = [f"{rows[c].per_second:.1f}, {rows[c].p95_ms:.0f}" if c in rows else "–" for c in levels]
+        busy = [r for r in rows.values() if r.concurrency > 1] or list(rows.values())
+        cpu = sum(rasa_ms_per_message(r) for r in busy) / len(busy)
+        peaks: dict[str, float] = {}
+        for r in rows.values():
+            for process, value in r.rss_mib.items():
+                peaks[process] = max(peaks.get(process, 0.0), value)
+        memory = ", ".join(f"{process} {value:.0f}" for process, value in sorted(peaks.items()))
+        print(f"| {name} | " + " | ".join(cells) + f" | {cpu:.1f} | {memory} |")
+
+    at = {r.setup: r for r in results if r.concurrency == SIZING_CLIENTS}
+    pg, embedded, two, stock = (at.get(n) for n in (OURS_PG, OURS_EMBEDDED, OURS_PG_2, STOCK_PG))
+    checks: list[tuple[str, str, str, bool | None]] = []
+    if pg:
+        checks.append(("PostgreSQL + Redis, 1 replica: answered/s", f"{pg.per_second:.1f}", "≥ 120",
+                       pg.per_second >= 120))
+        checks.append(("PostgreSQL + Redis, 1 replica: p95", f"{pg.p95_ms:.0f} ms", "< 150 ms",
+                       pg.p95_ms < 150))
+    if pg and embedded:
+        ratio = rasa_ms_per_message(pg) / rasa_ms_per_message(embedded)
+        checks.append(("Rasa CPU per message, PostgreSQL + Redis against embedded",
+                       f"{rasa_ms_per_message(pg):.1f} / {rasa_ms_per_message(embedded):.1f} ms "
+                       f"({100 * (ratio - 1):+.0f} %)", "≤ +20 %", ratio <= 1.2))
+    if pg and two:
+        ratio = two.per_second / pg.per_second if pg.per_second else float("nan")
+        checks.append(("2 replicas against 1 (PostgreSQL + Redis)", f"{ratio:.2f}×", "≥ 1.8×", ratio >= 1.8))
+    if pg and stock:
+        ratio = pg.per_second / stock.per_second if stock.per_second else float("nan")
+        checks.append(("ours against the stock configuration (same stores)", f"{ratio:.2f}×", "≥ 3.5×",
+                       ratio >= 3.5))
+    if not checks:
+        return
+    print(f"\nTargets of issue 16, at {SIZING_CLIENTS} clients:\n")
+    print("| figure | measured | target | met |")
+    print("| --- | ---: | ---: | :-: |")
+    for figure, measured, target, met in checks:
+        print(f"| {figure} | {measured} | {target} | {'yes' if met else 'NO'} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4 s per level, fewer set-ups")
+    parser.add_argument("--quick", action="store_true",
+                        help="4 s per level; ours embedded, ours and stock on pg+redis only")
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of each level (max 20)")
     parser.add_argument("--levels", default="1,10,50", help="concurrency levels, comma-separated")
     parser.add_argument("--skip-baseline", action="store_true", help="do not train or run the baseline")
+    parser.add_argument("--async-commit", action="store_true",
+                        help="also run 2 replicas with synchronous_commit = off on the tracker database")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     args = parser.parse_args()
+    run_started = time.monotonic()
     seconds = 4.0 if args.quick else min(args.seconds, 20.0)
     levels = [int(level) for level in args.levels.split(",")]
 
@@ -406,13 +493,18 @@ def main() -> None:
     if not args.quick:
         setups.append(Setup("ours", "embedded", speedups=False))
     if not missing:
-        setups.append(Setup("ours", "pg+redis"))
+        setups += [Setup("ours", "pg+redis"), Setup("ours", "pg+redis", 2)]
         if not args.quick:
-            setups += [Setup("ours", "pg+redis", 2), Setup("ours", "pg+redis", 2, async_commit=True)]
+            setups.append(Setup("ours", "pg+redis", speedups=False))
+        if args.async_commit:
+            setups.append(Setup("ours", "pg+redis", 2, async_commit=True))
     if "baseline" in models:
-        setups.append(Setup("baseline", "embedded", speedups=False))
-        if not missing and not args.quick:
+        if not args.quick:
+            setups.append(Setup("baseline", "embedded", speedups=False))
+        if not missing:
             setups.append(Setup("baseline", "pg+redis", speedups=False))
+            if not args.quick:
+                setups.append(Setup("baseline", "pg+redis", 2, speedups=False))
 
     results: list[LevelResult] = []
     with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
@@ -420,6 +512,8 @@ def main() -> None:
             work = Path(folder) / f"setup-{index}"
             results += asyncio.run(bench_setup(setup, models[setup.model], levels, seconds, work))
     print_table(results)
+    print_sizing(results)
+    print(f"\nwhole run: {(time.monotonic() - run_started) / 60:.1f} min")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([asdict(r) | {"per_second": r.per_second} for r in results],

@@ -2,8 +2,9 @@
 
 ``endpoints.yml`` names these classes, so one file serves every deployment:
 
-- ``TRACKER_STORE_URL`` (e.g. ``postgresql://rasa@db:5432/rasa``) → Rasa's ``SQLTrackerStore``;
-  unset → the in-memory tracker store.
+- ``TRACKER_STORE_URL`` (e.g. ``postgresql://rasa@db:5432/rasa``) →
+  :class:`chatbot.postgres_tracker_store.PostgresTrackerStore` (Rasa's ``events`` table, asyncpg);
+  another database (e.g. ``sqlite:///rasa.db``) → Rasa's ``SQLTrackerStore``; unset → in memory.
 - ``LOCK_STORE_URL`` (e.g. ``redis://cache:6379/1``) → an atomic Redis lock store
   (:mod:`chatbot.locks`); unset → in memory.
 
@@ -21,6 +22,7 @@ from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, Track
 from sqlalchemy.engine import make_url
 
 from chatbot.locks import AtomicRedisLockStore
+from chatbot.postgres_tracker_store import PostgresTrackerStore
 from chatbot.settings import SettingsError
 
 
@@ -53,7 +55,7 @@ DEFAULT_SQL_POOL = {"SQL_POOL_SIZE": "2", "SQL_MAX_OVERFLOW": "2"}
 
 
 class EnvironmentTrackerStore(TrackerStore):
-    """SQL tracker store when ``TRACKER_STORE_URL`` is set, in-memory otherwise."""
+    """PostgreSQL (or another SQL) tracker store when ``TRACKER_STORE_URL`` is set, in-memory otherwise."""
 
     def __new__(cls, domain: Any = None, event_broker: Any = None, **_: Any) -> TrackerStore:  # type: ignore[misc]
         url = _url("TRACKER_STORE_URL")
@@ -61,7 +63,10 @@ class EnvironmentTrackerStore(TrackerStore):
             return InMemoryTrackerStore(domain, event_broker)
         for name, value in DEFAULT_SQL_POOL.items():
             os.environ.setdefault(name, value)
-        return SQLTrackerStore(domain=domain, event_broker=event_broker, **sql_tracker_store_kwargs(url))
+        kwargs = sql_tracker_store_kwargs(url)
+        if make_url(url).get_backend_name() == "postgresql":
+            return PostgresTrackerStore(domain=domain, url=url, event_broker=event_broker)
+        return SQLTrackerStore(domain=domain, event_broker=event_broker, **kwargs)
 
 
 def redis_lock_store_kwargs(url: str) -> dict[str, Any]:

@@ -27,9 +27,9 @@ from chatbot.runner import ServerSet
 from chatbot.settings import PROJECT_ROOT
 
 DEFAULT_ACTION_URL = '"http://127.0.0.1:5055/webhook"'
-_LOCK_STORE_SECTION = re.compile(r"^lock_store:\n(?:[ \t]+\S.*\n?)*", re.MULTILINE)
-# Each Rasa process uses one tracker store connection at a time (its queries are synchronous
-# on one event loop); these caps keep a stray thread or leak within PostgreSQL's limit.
+_SECTION = r"^{name}:\n(?:[ \t]+\S.*\n?)*"
+# Connections per Rasa process: the project's tracker store pool holds 2 and opens up to 2 more
+# when conversations overlap (Rasa's own SQL store uses one at a time, synchronously).
 SQL_POOL_ENV = {"SQL_POOL_SIZE": "2", "SQL_MAX_OVERFLOW": "2"}
 QUIET_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -72,15 +72,19 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
-def _write_config_files(work_dir: Path, actions_port: int, lock_store: str | None) -> tuple[Path, Path]:
+def _write_config_files(work_dir: Path, actions_port: int, sections: Mapping[str, str | None]
+                        ) -> tuple[Path, Path]:
     template = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
     if DEFAULT_ACTION_URL not in template:
         raise RuntimeError("endpoints.yml no longer names the default action server address")
     rendered = template.replace(DEFAULT_ACTION_URL, f'"http://127.0.0.1:{actions_port}/webhook"')
-    if lock_store is not None:
-        rendered, found = _LOCK_STORE_SECTION.subn(lock_store.rstrip("\n") + "\n", rendered)
+    for name, section in sections.items():
+        if section is None:
+            continue
+        pattern = re.compile(_SECTION.format(name=name), re.MULTILINE)
+        rendered, found = pattern.subn(lambda _, text=section: text.rstrip("\n") + "\n", rendered)
         if found != 1:
-            raise RuntimeError("endpoints.yml has no lock_store section to replace")
+            raise RuntimeError(f"endpoints.yml has no {name} section to replace")
     endpoints = work_dir / "endpoints.yml"
     endpoints.write_text(rendered, encoding="utf-8")
     credentials = work_dir / "credentials.yml"
@@ -99,18 +103,20 @@ def start_cluster(
     actions_path: Path | None = None,
     extra_env: Mapping[str, str] | None = None,
     lock_store: str | None = None,
+    tracker_store: str | None = None,
 ) -> Cluster:
     """Start the action server and ``replicas`` Rasa servers; call :func:`wait_ready` next.
 
     ``actions_path`` is put on the action server's ``PYTHONPATH`` (for a module outside the
-    project). Store URLs left ``None`` mean the embedded (in-memory) stores. ``lock_store``
-    replaces the ``lock_store:`` section of ``endpoints.yml`` (YAML text), e.g. for stock Rasa.
+    project). Store URLs left ``None`` mean the embedded (in-memory) stores. ``lock_store`` and
+    ``tracker_store`` replace those sections of ``endpoints.yml`` (YAML text), e.g. for stock Rasa.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     log_dir = work_dir / "logs"
     log_dir.mkdir(exist_ok=True)
     actions_port = free_port()
-    endpoints, credentials = _write_config_files(work_dir, actions_port, lock_store)
+    endpoints, credentials = _write_config_files(
+        work_dir, actions_port, {"lock_store": lock_store, "tracker_store": tracker_store})
     env = {**os.environ, **QUIET_ENV, **SQL_POOL_ENV, **(extra_env or {})}
     for name, value in (("TRACKER_STORE_URL", tracker_store_url), ("LOCK_STORE_URL", lock_store_url)):
         if value:

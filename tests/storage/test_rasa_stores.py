@@ -8,6 +8,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from chatbot.locks import AtomicRedisLockStore
+from chatbot.postgres_tracker_store import PostgresTrackerStore
 from chatbot.rasa_stores import EnvironmentLockStore, EnvironmentTrackerStore
 from chatbot.settings import SettingsError
 
@@ -24,12 +25,18 @@ def test_unset_variables_give_in_memory_stores(monkeypatch: pytest.MonkeyPatch) 
 async def test_tracker_store_on_postgresql(monkeypatch: pytest.MonkeyPatch, postgres_url: str) -> None:
     monkeypatch.setenv("TRACKER_STORE_URL", postgres_url)
     store = EnvironmentTrackerStore(Domain.empty())
-    assert isinstance(store, SQLTrackerStore)
+    assert isinstance(store, PostgresTrackerStore)
     tracker = DialogueStateTracker.from_events("parent-1", [UserUttered("xin chào")])
     await store.save(tracker)
     restored = await store.retrieve("parent-1")
     assert restored is not None
     assert [e.text for e in restored.events if isinstance(e, UserUttered)] == ["xin chào"]
+    await store.close()
+
+
+def test_other_databases_get_rasas_sql_store(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'rasa.db'}")
+    assert type(EnvironmentTrackerStore(Domain.empty())) is SQLTrackerStore
 
 
 async def test_lock_store_on_redis(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,7 +62,11 @@ async def test_sql_pool_is_small_unless_configured(
     monkeypatch.delenv("SQL_POOL_SIZE", raising=False)
     monkeypatch.delenv("SQL_MAX_OVERFLOW", raising=False)
     store = EnvironmentTrackerStore(Domain.empty())
-    assert (store.engine.pool.size(), store.engine.pool._max_overflow) == (2, 2)
+    pool = await store._pool()
+    assert (pool.get_min_size(), pool.get_max_size()) == (2, 4)
+    await store.close()
     monkeypatch.setenv("SQL_POOL_SIZE", "7")
     store = EnvironmentTrackerStore(Domain.empty())
-    assert store.engine.pool.size() == 7
+    pool = await store._pool()
+    assert (pool.get_min_size(), pool.get_max_size()) == (7, 9)
+    await store.close()

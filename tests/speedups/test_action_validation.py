@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
+import rasa.core.processor
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.memoization import MemoizationPolicy
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
+from rasa.shared.core.slots import Slot
 from rasa.utils.endpoints import EndpointConfig
 
 from chatbot import rasa_speedups
+from chatbot.rasa_speedups import event_types, rule_policies, tracker_copies
+from chatbot.rasa_speedups.graph_runner import SequentialGraphRunner
 from chatbot.rasa_stores import EnvironmentLockStore
 
 VALID = {"events": [{"event": "slot", "name": "linked", "value": True}], "responses": [{"text": "Chào"}]}
@@ -21,10 +29,15 @@ def action() -> RemoteAction:
     return RemoteAction("action_unanswered", EndpointConfig("http://127.0.0.1:1/webhook"))
 
 
-def test_lock_store_creation_installs_the_speedup(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lock_store_creation_installs_every_speedup(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LOCK_STORE_URL", raising=False)
     EnvironmentLockStore()
     assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
+    assert rasa.core.processor.DaskGraphRunner is SequentialGraphRunner
+    assert RulePolicy._get_possible_keys is rule_policies.get_possible_keys
+    assert MemoizationPolicy.predict_action_probabilities is rule_policies.predict_action_probabilities
+    assert Event.resolve_by_type is event_types.resolve_by_type
+    assert Slot.__copy__ is tracker_copies.copy_slot and Domain.is_empty is tracker_copies.is_empty
 
 
 def test_valid_response_passes_without_checking_the_schema_again(
