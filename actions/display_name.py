@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import HOW_TO_LINK, account_view, is_cancel, user_text
+from actions.guard import SafeAction, SafeFormValidationAction
 from chatbot.school.accounts import AccountView, LinkedStudent
 from chatbot.school.display_names import NameCheck, NameProblem, candidate_in_message, check_display_name
 
@@ -61,7 +62,7 @@ def _best_match(candidate: str, students: tuple[LinkedStudent, ...]) -> tuple[Na
     return min(checks, key=lambda pair: len(pair[0].problems))
 
 
-class ActionMyDisplayName(Action):
+class ActionMyDisplayName(SafeAction):
     def name(self) -> str:
         return "action_my_display_name"
 
@@ -79,7 +80,7 @@ class ActionMyDisplayName(Action):
         return []
 
 
-class ActionCheckDisplayName(Action):
+class ActionCheckDisplayName(SafeAction):
     """Checks a proposed name; asks for it (through the form) when the message holds none."""
 
     def name(self) -> str:
@@ -107,7 +108,7 @@ class ActionCheckDisplayName(Action):
         return [SlotSet(SLOT, None)]
 
 
-class ValidateDisplayNameForm(FormValidationAction):
+class ValidateDisplayNameForm(SafeFormValidationAction):
     def name(self) -> str:
         return f"validate_{FORM}"
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import account_view, address, capitalized, db, is_cancel, now, sender, user_text
+from actions.guard import SafeAction, SafeFormValidationAction
 from chatbot.db.models import IncidentKind
 from chatbot.school import incidents
 from chatbot.school.dates import When, WhenProblem, parse_when
@@ -87,7 +88,7 @@ def _digression(tracker: Tracker) -> bool:
     )
 
 
-class ValidateIncidentForm(FormValidationAction):
+class ValidateIncidentForm(SafeFormValidationAction):
     def name(self) -> str:
         return f"validate_{FORM}"
 
@@ -187,7 +188,7 @@ class ValidateIncidentForm(FormValidationAction):
         return {DESCRIPTION: text[: incidents.MAX_DESCRIPTION]}
 
 
-class ActionAskIncidentClass(Action):
+class ActionAskIncidentClass(SafeAction):
     """Asks which class, offering the account's classes as buttons."""
 
     def name(self) -> str:
@@ -208,7 +209,7 @@ class ActionAskIncidentClass(Action):
         return []
 
 
-class ActionSubmitIncident(Action):
+class ActionSubmitIncident(SafeAction):
     def name(self) -> str:
         return "action_submit_incident"
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import AllSlotsReset
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import account_view, address, capitalized, db, sender
+from actions.guard import SafeAction
 from chatbot.school.privacy import forget_account
 
 CONFIRM_BUTTONS = [
@@ -17,7 +18,7 @@ CONFIRM_BUTTONS = [
 ]
 
 
-class ActionAskUnlink(Action):
+class ActionAskUnlink(SafeAction):
     def name(self) -> str:
         return "action_ask_unlink"
 
@@ -39,7 +40,7 @@ class ActionAskUnlink(Action):
         return []
 
 
-class ActionForgetAccount(Action):
+class ActionForgetAccount(SafeAction):
     def name(self) -> str:
         return "action_forget_account"
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import account_view, address, capitalized, db, now, sender, user_text
+from actions.guard import SafeAction
 from chatbot.school import incidents
 
 SLOT = "scam_description"
@@ -22,7 +23,7 @@ ADVICE = (
 )
 
 
-class ActionScamAdvice(Action):
+class ActionScamAdvice(SafeAction):
     def name(self) -> str:
         return "action_scam_advice"
 
@@ -41,7 +42,7 @@ class ActionScamAdvice(Action):
         return [SlotSet(SLOT, user_text(tracker)[: incidents.MAX_DESCRIPTION])]
 
 
-class ActionSubmitScam(Action):
+class ActionSubmitScam(SafeAction):
     def name(self) -> str:
         return "action_submit_scam"
 

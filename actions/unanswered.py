@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import db, user_text
+from actions.guard import SafeAction
 from chatbot.school.unanswered import record_unanswered
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def best_guess(parse_data: dict[str, Any]) -> tuple[str | None, float | None]:
     return None, None
 
 
-class ActionUnanswered(Action):
+class ActionUnanswered(SafeAction):
     def name(self) -> str:
         return "action_unanswered"
 

@@ -17,7 +17,7 @@ from chatbot.delivery.outbox import queue_broadcast
 
 SENDER = "assistant"
 MARK_HANDLED_INTENT = "mark_handled"
-_INCIDENT_KEY = re.compile(r"^incident:(?P<reference>[A-Z]{2}-\d{4}-\d{6,})$")
+_INCIDENT_KEY = re.compile(r"^incident:(?P<reference>[A-Z]{2}-\d{4}-\d{6,10})$")
 
 
 def _queue(

@@ -188,7 +188,7 @@ def find_class(session: Session, name: str, school_ids: frozenset[int] | None = 
     return list(session.execute(query).scalars())
 
 
-_CLASS_AFTER_WORD = re.compile(r"\b(?:lớp|lop)\s*(\d{1,2}\s?[A-Za-z]\d{0,2})\b", re.IGNORECASE)
+_CLASS_AFTER_WORD = re.compile(r"\b(?:lớp|lop)\s{0,3}(\d{1,2}\s?[A-Za-z]\d{0,2})\b", re.IGNORECASE)
 _CLASS_BARE = re.compile(r"\b(\d{1,2}[A-Z]\d{0,2})\b")
 
 
