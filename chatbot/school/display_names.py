@@ -69,7 +69,7 @@ def check_display_name(candidate: str, roll_number: int, full_name: str, class_n
     if _canonical(candidate) == _canonical(required):
         return NameCheck(candidate, required, ())
     problems: list[NameProblem] = []
-    numbers = [int(n) for n in _runs(candidate, str.isdecimal)]
+    numbers = [int(n) if len(n) <= 6 else -1 for n in _runs(candidate, str.isdecimal)]
     if not numbers:
         problems.append(NameProblem.NO_ROLL)
     elif roll_number not in numbers:
