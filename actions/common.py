@@ -64,6 +64,15 @@ async def db(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(work)
 
 
+async def off_loop(fn: Callable[..., T], /, *args: Any) -> T:
+    """Run text work ``fn(*args)`` in a worker thread, so other conversations keep going.
+
+    Every text reader is linear and messages are capped, so this bounds how long one message
+    can hold the loop rather than how long it takes.
+    """
+    return await asyncio.to_thread(fn, *args)
+
+
 def sender(tracker: Tracker) -> tuple[str, str]:
     """(channel, external id) of the person in this conversation.
 

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import HOW_TO_LINK, account_view, is_cancel, user_text
+from actions.common import HOW_TO_LINK, account_view, is_cancel, off_loop, user_text
 from actions.guard import SafeAction, SafeFormValidationAction
 from chatbot.school.accounts import AccountView, LinkedStudent
 from chatbot.school.display_names import NameCheck, NameProblem, candidate_in_message, check_display_name
@@ -90,7 +90,10 @@ class ActionCheckDisplayName(SafeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         after_form = tracker.latest_action_name == FORM
-        candidate = tracker.get_slot(SLOT) if after_form else candidate_in_message(user_text(tracker))
+        if after_form:
+            candidate = tracker.get_slot(SLOT)
+        else:
+            candidate = await off_loop(candidate_in_message, user_text(tracker))
         if after_form and not candidate:
             dispatcher.utter_message(text="Dạ, vâng ạ. Khi cần, em cứ gửi tên định dùng để kiểm tra nhé.")
             return [SlotSet(SLOT, None)]
@@ -101,7 +104,7 @@ class ActionCheckDisplayName(SafeAction):
         if not candidate:
             dispatcher.utter_message(response="utter_ask_display_name_candidate")
             return [ActiveLoop(FORM), SlotSet("requested_slot", SLOT), FollowupAction("action_listen")]
-        check, student = _best_match(candidate, view.students)
+        check, student = await off_loop(_best_match, candidate, view.students)
         dispatcher.utter_message(text=_verdict(check, student, len(view.students) > 1))
         if not check.ok:
             dispatcher.utter_message(text=RULE)

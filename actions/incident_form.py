@@ -15,7 +15,17 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import account_view, address, capitalized, db, is_cancel, now, sender, user_text
+from actions.common import (
+    account_view,
+    address,
+    capitalized,
+    db,
+    is_cancel,
+    now,
+    off_loop,
+    sender,
+    user_text,
+)
 from actions.guard import SafeAction, SafeFormValidationAction
 from chatbot.db.models import IncidentKind
 from chatbot.school import incidents
@@ -154,16 +164,16 @@ class ValidateIncidentForm(SafeFormValidationAction):
         if not _asked(tracker, TIME):
             return {}
         text = user_text(tracker)
-        answered = isinstance(parse_when(text, now()), When)
+        answered = isinstance(await off_loop(parse_when, text, now()), When)
         return {} if not answered and _digression(tracker) else {TIME: text}
 
-    def validate_incident_time(
+    async def validate_incident_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         text = str(value or "")
         if is_cancel(text):
             return _stop()
-        when = parse_when(text, now())
+        when = await off_loop(parse_when, text, now())
         if isinstance(when, When):
             return {TIME: when.at.isoformat(), TIME_LABEL: when.label}
         dispatcher.utter_message(

@@ -158,9 +158,9 @@ def assert_linear(call: Callable[[str], object], label: str, size: int = SHORT) 
     """``call`` takes at most :data:`GROWTH_LIMIT` times longer on 4× longer crafted texts."""
     short, long = family(size), family(4 * size)
     for name in short:
-        small = seconds_per_call(lambda: call(short[name]))
+        small = seconds_per_call(lambda text=short[name]: call(text))
         assert small < ABSOLUTE_LIMIT, f"{label} took {small:.2f} s on {size} characters of {name!r}"
-        large = seconds_per_call(lambda: call(long[name]))
+        large = seconds_per_call(lambda text=long[name]: call(text))
         growth = large / max(small, 20e-6)
         assert growth < GROWTH_LIMIT, (
             f"{label}: {name!r} took {small * 1e3:.2f} ms at {size} and {large * 1e3:.2f} ms at "
