@@ -63,6 +63,17 @@ def _env_time(name: str, default: str) -> time:
         raise SettingsError(f"{name} must look like HH:MM, got {raw!r}") from exc
 
 
+PRODUCTION = "production"
+ENVIRONMENTS = ("development", PRODUCTION)
+
+
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = (_env(name, default) or default).strip().lower()
+    if raw not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def default_data_dir() -> Path:
     return Path(_env("CHATBOT_DATA_DIR", str(PROJECT_ROOT / "data")) or "data")
 
@@ -87,10 +98,64 @@ class Settings:
     telegram_bot_username: str | None = None
     zalo_oa_name: str | None = None
     delivery_redis_url: str | None = None
+    environment: str = "development"
+    invite_code_pepper: str = field(default="", repr=False)
+    action_server_host: str = "127.0.0.1"
+    action_server_token: str | None = field(default=None, repr=False)
+    invite_alarm_per_hour: int = 30
+    incident_reports_per_account_per_hour: int = 3
+    incident_alerts_per_class_per_hour: int = 5
+    tracker_retention_days: int = 180
+
+    @property
+    def production(self) -> bool:
+        return self.environment == PRODUCTION
+
+
+def _env_positive(name: str, default: int) -> int:
+    value = _env_int(name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+PEPPER_FILE = "invite_code_pepper"
+MIN_PEPPER_LENGTH = 16
+
+
+def invite_code_pepper(environment: str, data_dir: Path) -> str:
+    """The secret mixed into invite code hashes (``INVITE_CODE_PEPPER``).
+
+    In production it must be set (at least 16 characters), or nothing starts. Elsewhere an
+    unset pepper is read from ``<data dir>/invite_code_pepper``, created once with a random
+    value, so a fresh clone's demo and tests work and keep working across restarts.
+    """
+    pepper = _env("INVITE_CODE_PEPPER")
+    if pepper is not None:
+        if len(pepper) < MIN_PEPPER_LENGTH:
+            raise SettingsError(f"INVITE_CODE_PEPPER must be at least {MIN_PEPPER_LENGTH} characters")
+        return pepper
+    if environment == PRODUCTION:
+        raise SettingsError(
+            "INVITE_CODE_PEPPER must be set when CHATBOT_ENV=production "
+            "(a long random secret, e.g. from `openssl rand -hex 32`); see docs/deployment.md"
+        )
+    path = data_dir / PEPPER_FILE
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                out.write(secrets.token_hex(32))
+        except FileExistsError:
+            pass  # another process created it a moment ago
+    return path.read_text(encoding="ascii").strip()
 
 
 def _build() -> Settings:
     data_dir = default_data_dir()
+    environment = _env_choice("CHATBOT_ENV", "development", ENVIRONMENTS)
     return Settings(
         data_dir=data_dir,
         database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'chatbot.sqlite3'}") or "",
@@ -109,6 +174,14 @@ def _build() -> Settings:
         telegram_bot_username=_env("TELEGRAM_BOT_USERNAME"),
         zalo_oa_name=_env("ZALO_OA_NAME"),
         delivery_redis_url=_env("DELIVERY_REDIS_URL"),
+        environment=environment,
+        invite_code_pepper=invite_code_pepper(environment, data_dir),
+        action_server_host=_env("ACTION_SERVER_HOST", "127.0.0.1") or "127.0.0.1",
+        action_server_token=_env("ACTION_SERVER_TOKEN"),
+        invite_alarm_per_hour=_env_positive("INVITE_ALARM_PER_HOUR", 30),
+        incident_reports_per_account_per_hour=_env_positive("INCIDENT_REPORTS_PER_ACCOUNT_PER_HOUR", 3),
+        incident_alerts_per_class_per_hour=_env_positive("INCIDENT_ALERTS_PER_CLASS_PER_HOUR", 5),
+        tracker_retention_days=_env_positive("TRACKER_RETENTION_DAYS", 180),
     )
 
 
