@@ -17,7 +17,6 @@ every registered action does.
 from __future__ import annotations
 
 import logging
-import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from functools import wraps
@@ -25,6 +24,8 @@ from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from chatbot.logs import code_locations
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +48,6 @@ class BadInput(ValueError):
 def message_too_long(tracker: Tracker) -> bool:
     text = (tracker.latest_message or {}).get("text") or ""
     return len(text) > MAX_MESSAGE
-
-
-def code_locations(exc: BaseException) -> str:
-    """Where ``exc`` was raised, as file:line in function, without any value or message."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    return " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} in {f.name}" for f in reversed(frames))
 
 
 async def run_guarded(name: str, run: Run, dispatcher: CollectingDispatcher, tracker: Tracker,
