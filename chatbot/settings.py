@@ -99,7 +99,7 @@ class Settings:
     zalo_oa_name: str | None = None
     delivery_redis_url: str | None = None
     environment: str = "development"
-    invite_code_pepper: str = field(default="", repr=False)
+    invite_code_pepper: str | None = field(default=None, repr=False)
     action_server_host: str = "127.0.0.1"
     action_server_token: str | None = field(default=None, repr=False)
     invite_alarm_per_hour: int = 30
@@ -110,6 +110,11 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.environment == PRODUCTION
+
+    def pepper(self) -> str:
+        """The invite code pepper: ``INVITE_CODE_PEPPER``, else this machine's own (see
+        :func:`local_pepper`); only the processes that hash codes ask for it."""
+        return self.invite_code_pepper or local_pepper(self.data_dir)
 
 
 def _env_positive(name: str, default: int) -> int:
@@ -123,33 +128,45 @@ PEPPER_FILE = "invite_code_pepper"
 MIN_PEPPER_LENGTH = 16
 
 
-def invite_code_pepper(environment: str, data_dir: Path) -> str:
-    """The secret mixed into invite code hashes (``INVITE_CODE_PEPPER``).
-
-    In production it must be set (at least 16 characters), or nothing starts. Elsewhere an
-    unset pepper is read from ``<data dir>/invite_code_pepper``, created once with a random
-    value, so a fresh clone's demo and tests work and keep working across restarts.
-    """
+def _pepper_from_env(environment: str) -> str | None:
+    """``INVITE_CODE_PEPPER``; in production it must be set (at least 16 characters)."""
     pepper = _env("INVITE_CODE_PEPPER")
-    if pepper is not None:
-        if len(pepper) < MIN_PEPPER_LENGTH:
-            raise SettingsError(f"INVITE_CODE_PEPPER must be at least {MIN_PEPPER_LENGTH} characters")
-        return pepper
-    if environment == PRODUCTION:
+    if pepper is not None and len(pepper) < MIN_PEPPER_LENGTH:
+        raise SettingsError(f"INVITE_CODE_PEPPER must be at least {MIN_PEPPER_LENGTH} characters")
+    if pepper is None and environment == PRODUCTION:
         raise SettingsError(
             "INVITE_CODE_PEPPER must be set when CHATBOT_ENV=production "
             "(a long random secret, e.g. from `openssl rand -hex 32`); see docs/deployment.md"
         )
-    path = data_dir / PEPPER_FILE
-    if not path.exists():
-        import secrets
+    return pepper
 
+
+def local_pepper(data_dir: Path) -> str:
+    """The pepper of a machine without ``INVITE_CODE_PEPPER`` (never production).
+
+    Read from ``<data dir>/invite_code_pepper``, created once with a random value, so a fresh
+    clone's demo and tests work, and codes keep working across restarts.
+    """
+    return _read_or_create_pepper(str(data_dir / PEPPER_FILE))
+
+
+@lru_cache(maxsize=4)
+def _read_or_create_pepper(name: str) -> str:
+    import secrets
+    import tempfile
+
+    path = Path(name)
+    if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        handle, draft = tempfile.mkstemp(dir=path.parent, prefix=".pepper-")  # mode 0600
         try:
-            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            with os.fdopen(handle, "w") as out:
                 out.write(secrets.token_hex(32))
+            os.link(draft, path)  # atomic; fails if another process was first
         except FileExistsError:
-            pass  # another process created it a moment ago
+            pass
+        finally:
+            os.unlink(draft)
     return path.read_text(encoding="ascii").strip()
 
 
@@ -175,7 +192,7 @@ def _build() -> Settings:
         zalo_oa_name=_env("ZALO_OA_NAME"),
         delivery_redis_url=_env("DELIVERY_REDIS_URL"),
         environment=environment,
-        invite_code_pepper=invite_code_pepper(environment, data_dir),
+        invite_code_pepper=_pepper_from_env(environment),
         action_server_host=_env("ACTION_SERVER_HOST", "127.0.0.1") or "127.0.0.1",
         action_server_token=_env("ACTION_SERVER_TOKEN"),
         invite_alarm_per_hour=_env_positive("INVITE_ALARM_PER_HOUR", 30),

@@ -56,7 +56,7 @@ LEGACY_HASH_SCHEME = "sha256"
 
 def hash_code(code: str, pepper: str | None = None) -> str:
     """The stored form of a canonical code: HMAC-SHA256 keyed with the pepper."""
-    key = (get_settings().invite_code_pepper if pepper is None else pepper).encode("utf-8")
+    key = (get_settings().pepper() if pepper is None else pepper).encode("utf-8")
     return hmac.new(key, code.encode("ascii"), hashlib.sha256).hexdigest()
 
 

@@ -73,8 +73,8 @@ def test_serve_answers_in_vietnamese_and_ctrl_c_stops_both(model: Path, tmp_path
         assert {port for _, port in addresses} >= {rasa_port, actions_port}
         assert all(ipaddress.ip_address(ip).is_loopback for ip, _ in addresses), addresses
         # Only Rasa, which got this run's secret, may call the action server.
-        call = httpx.post(f"http://127.0.0.1:{actions_port}/webhook", json={"next_action": "action_ask_human"})
-        assert call.status_code == 401
+        call = {"next_action": "action_ask_human"}
+        assert httpx.post(f"http://127.0.0.1:{actions_port}/webhook", json=call).status_code == 401
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
         assert not _listening(rasa_port) and not _listening(actions_port)
