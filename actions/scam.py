@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import account_view, address, capitalized, db, now, sender, user_text
 from actions.guard import SafeAction
+from actions.incident_form import too_many_reports
 from chatbot.school import incidents
 
 SLOT = "scam_description"
@@ -54,6 +55,9 @@ class ActionSubmitScam(SafeAction):
             incidents.report_scam, channel=channel, external_id=external_id,
             description=tracker.get_slot(SLOT) or "", now=now(),
         )
+        if outcome.status is incidents.ReportStatus.TOO_MANY:
+            dispatcher.utter_message(text=too_many_reports(address(await account_view(tracker))))
+            return [SlotSet(SLOT, None)]
         dispatcher.utter_message(
             text=f"Dạ, nhà trường đã nhận báo cáo {outcome.reference}. Cảm ơn gia đình đã cảnh giác và "
             "báo lại cho nhà trường."
