@@ -195,15 +195,16 @@ class ValidateIncidentForm(SafeFormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         text = str(value or "")
-        if is_cancel(text):
-            return _stop()
         answer = fold(text).strip(" .!")
+        agreed = answer in YES and "dừng" not in text.lower()  # "đúng" and "dừng" both fold to "dung"
         choices = await _class_choices(tracker)
         chosen = next((c for c in choices if fold(c.label) == answer), None)
-        if chosen is None and answer in YES and len(choices) == 1:
+        if chosen is None and agreed and len(choices) == 1:
             chosen = choices[0]
         if chosen is not None:
             return {CLASS: str(chosen.class_id), CONFIRMED: str(chosen.class_id)}
+        if is_cancel(text):
+            return _stop()
         if answer in NO:
             return {CLASS: None, CONFIRMED: None}  # the class is asked again
         dispatcher.utter_message(text="Dạ, vui lòng chọn đúng lớp ở các nút bên dưới, hoặc bấm «Không phải».")

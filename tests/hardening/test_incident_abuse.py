@@ -154,6 +154,8 @@ async def test_the_form_asks_an_unlinked_account_to_confirm_the_class(school: Sa
     slots = {**asked, **chosen}
     messages, _ = await run(ActionAskIncidentClassConfirmed(), sender, slots=slots)
     assert [b["title"] for b in messages[0]["buttons"]][0] == "Lớp 6A — Trường THCS Hoa Sen"
+    assert (await validate("đúng", slots))["incident_class_confirmed"] == str(school.class_6a)
+    assert (await validate("dừng", slots))["requested_slot"] is None  # "đúng" and "dừng" fold alike
     denied = await validate("không phải", slots)
     assert denied["incident_class"] is None and denied["incident_class_confirmed"] is None
     confirmed = await validate("Lớp 6A — Trường THCS Hoa Sen", slots)
