@@ -92,10 +92,11 @@ def _wait(url: str, processes: list[subprocess.Popen], logs: list[Path]) -> None
     raise TimeoutError(f"{url} not ready after {START_TIMEOUT} s")
 
 
-@pytest.fixture(scope="session")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+@contextmanager
+def running_assistant(folder: Path, tracker_store_url: str | None = None) -> Iterator[Assistant]:
+    """Both servers over a fresh SQLite school database in ``folder``; conversations in memory,
+    or in the SQL tracker store at ``tracker_store_url``."""
     model = train()
-    folder = tmp_path_factory.mktemp("assistant")
     url = f"sqlite:///{folder / 'school.sqlite3'}"
     engine = build_engine(url)
     upgrade_database(engine)
@@ -115,6 +116,8 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     }
     env.pop("TRACKER_STORE_URL", None)
     env.pop("LOCK_STORE_URL", None)
+    if tracker_store_url:
+        env["TRACKER_STORE_URL"] = tracker_store_url
     rasa = str(Path(sys.executable).with_name("rasa"))
     chatbot = str(Path(sys.executable).with_name("chatbot"))
     logs = [folder / "actions.log", folder / "rasa.log"]
@@ -142,3 +145,9 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
             except subprocess.TimeoutExpired:
                 process.kill()
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    with running_assistant(tmp_path_factory.mktemp("assistant")) as running:
+        yield running
