@@ -3,7 +3,7 @@
 #
 #   docker build -t lop-hoc-an-toan:0.1.0 .
 #   docker run lop-hoc-an-toan:0.1.0                       # Rasa server (the default)
-#   docker run lop-hoc-an-toan:0.1.0 run actions --actions actions -p 5055
+#   docker run --entrypoint chatbot lop-hoc-an-toan:0.1.0 actions --port 5055
 #   docker run --entrypoint chatbot lop-hoc-an-toan:0.1.0 worker
 #
 # The entrypoint is `rasa`, as in Rasa's own image, so Rasa's Helm chart can pass its
@@ -29,11 +29,15 @@ COPY pyproject.toml README.md ./
 COPY chatbot ./chatbot
 COPY actions ./actions
 COPY connectors ./connectors
-COPY credentials.yml ./
+COPY deploy/credentials.yml ./credentials.yml
 COPY deploy/endpoints.yml ./endpoints.yml
 RUN pip install --no-deps -e . \
     && chatbot train \
     && rm -rf .rasa
+
+# Every process started from the image is production: INVITE_CODE_PEPPER and (for the action
+# server) ACTION_SERVER_TOKEN must be in its environment, or it refuses to start.
+ENV CHATBOT_ENV=production
 
 RUN useradd --system --uid 1001 --home-dir /app app \
     && mkdir -p /app/data \

@@ -13,12 +13,23 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.common import account_view, address, capitalized, db, entity, is_cancel, now, sender, user_text
+from actions.common import (
+    account_view,
+    address,
+    capitalized,
+    db,
+    entity_id,
+    is_cancel,
+    now,
+    sender,
+    user_text,
+)
+from actions.guard import SafeAction, SafeFormValidationAction
 from chatbot.db.models import BroadcastKind, School, StaffRole
 from chatbot.delivery.audience import Audience, recipients
 from chatbot.delivery.outbox import Queued, derive_key, queue_broadcast
@@ -125,7 +136,7 @@ def _reset() -> list[dict[str, Any]]:
     return [SlotSet(slot, None) for slot in SLOTS]
 
 
-class ActionBroadcastStart(Action):
+class ActionBroadcastStart(SafeAction):
     """Checks who asks; opens the form for teachers and staff (a class named is kept)."""
 
     def name(self) -> str:
@@ -149,7 +160,7 @@ class ActionBroadcastStart(Action):
         return [*_reset(), SlotSet(TARGET, prefill), FollowupAction(FORM)]
 
 
-class ValidateBroadcastForm(FormValidationAction):
+class ValidateBroadcastForm(SafeFormValidationAction):
     def name(self) -> str:
         return f"validate_{FORM}"
 
@@ -207,7 +218,7 @@ class ValidateBroadcastForm(FormValidationAction):
         return {TEXT: text}
 
 
-class ActionAskBroadcastTarget(Action):
+class ActionAskBroadcastTarget(SafeAction):
     """Asks which class, offering the teacher's classes (and the whole school to staff)."""
 
     def name(self) -> str:
@@ -229,7 +240,7 @@ class ActionAskBroadcastTarget(Action):
         return []
 
 
-class ActionBroadcastPreview(Action):
+class ActionBroadcastPreview(SafeAction):
     """Shows the notice exactly as it will go out, with how many accounts get it."""
 
     def name(self) -> str:
@@ -262,7 +273,7 @@ class ActionBroadcastPreview(Action):
         return [SlotSet(DRAFT, uuid.uuid4().hex[:16])]
 
 
-class ActionBroadcastSend(Action):
+class ActionBroadcastSend(SafeAction):
     """Queues the previewed notice (the delivery worker sends it)."""
 
     def name(self) -> str:
@@ -302,7 +313,7 @@ class ActionBroadcastSend(Action):
         return _reset()
 
 
-class ActionBroadcastCancel(Action):
+class ActionBroadcastCancel(SafeAction):
     def name(self) -> str:
         return "action_broadcast_cancel"
 
@@ -313,7 +324,7 @@ class ActionBroadcastCancel(Action):
         return _reset()
 
 
-class ActionBroadcastReceived(Action):
+class ActionBroadcastReceived(SafeAction):
     """Records a "Đã nhận" press, only from the account the notice was sent to."""
 
     def name(self) -> str:
@@ -322,12 +333,12 @@ class ActionBroadcastReceived(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        raw = entity(tracker, "delivery_id")
+        delivery_id = entity_id(tracker, "delivery_id")
         view = await account_view(tracker)
         you = address(view)
         channel, external_id = sender(tracker)
-        if raw is not None and raw.isdigit():
-            outcome = await db(acknowledge, int(raw), channel, external_id, now())
+        if delivery_id is not None:
+            outcome = await db(acknowledge, delivery_id, channel, external_id, now())
         else:  # typed "đã nhận", or a channel that returns the button as text
             outcome = await db(acknowledge_latest, channel, external_id, now())
         if outcome is Ack.RECORDED:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 
+from actions.guard import MAX_MESSAGE, BadInput
 from chatbot.channels import split_sender_id
 from chatbot.db.engine import session_scope
 from chatbot.school.accounts import AccountView, load_account
@@ -24,7 +25,12 @@ from chatbot.settings import TIMEZONE
 T = TypeVar("T")
 
 WEEKDAY_NAMES = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
-PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
+MAX_ENTITY = 200
+MAX_ID = 2**31 - 1  # the largest id a database integer column holds
+MAX_EXTERNAL_ID = 128  # ChatAccount.external_id
+# C0 and C1 control characters except tab and line breaks: NUL is refused by PostgreSQL, the
+# others only disguise text.
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
 
 HOW_TO_LINK = (
     "để liên kết, Quý phụ huynh hoặc học sinh gõ mã mời nhà trường cung cấp (8 ký tự, "
@@ -58,9 +64,25 @@ async def db(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(work)
 
 
+async def off_loop(fn: Callable[..., T], /, *args: Any) -> T:
+    """Run text work ``fn(*args)`` in a worker thread, so other conversations keep going.
+
+    Every text reader is linear and messages are capped, so this bounds how long one message
+    can hold the loop rather than how long it takes.
+    """
+    return await asyncio.to_thread(fn, *args)
+
+
 def sender(tracker: Tracker) -> tuple[str, str]:
-    """(channel, external id) of the person in this conversation."""
-    return split_sender_id(tracker.sender_id)
+    """(channel, external id) of the person in this conversation.
+
+    :class:`BadInput` for a sender id no channel makes (too long, control characters); the
+    REST channel passes any id it is given.
+    """
+    channel, external_id = split_sender_id(str(tracker.sender_id or ""))
+    if not external_id or len(external_id) > MAX_EXTERNAL_ID or clean_text(external_id) != external_id:
+        raise BadInput("sender id")
+    return channel, external_id
 
 
 async def account_view(tracker: Tracker) -> AccountView:
@@ -68,15 +90,51 @@ async def account_view(tracker: Tracker) -> AccountView:
     return await db(load_account, channel, external_id)
 
 
+def clean_text(text: str) -> str:
+    """``text`` without control characters (NUL included) and lone surrogates."""
+    return text.encode("utf-8", "ignore").decode("utf-8").translate(_CONTROLS)
+
+
+def is_payload(text: str) -> bool:
+    """Whether ``text`` is a button payload such as ``/intent`` or ``/intent{"slot":"value"}``."""
+    if not text.startswith("/"):
+        return False
+    name, brace, _ = text[1:].partition("{")
+    word = bool(name) and all(ch.isalnum() or ch == "_" for ch in name)
+    return word and (not brace or text.endswith("}"))
+
+
 def user_text(tracker: Tracker) -> str:
-    """The latest message as typed; empty for a button payload such as ``/intent{...}``."""
-    text = (tracker.latest_message or {}).get("text") or ""
-    return "" if PAYLOAD.match(text.strip()) else text
+    """The latest message as typed, cleaned and capped; empty for a button payload."""
+    text = clean_text(((tracker.latest_message or {}).get("text") or "")[:MAX_MESSAGE])
+    return "" if is_payload(text.strip()) else text
 
 
 def entity(tracker: Tracker, name: str) -> str | None:
+    """The latest value of entity ``name``, cleaned; :class:`BadInput` when it is not text."""
     value = next(tracker.get_latest_entity_values(name), None)
-    return str(value) if value is not None else None
+    if value is None:
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise BadInput(f"entity {name} is not text")
+    text = clean_text(str(value)).strip()
+    if len(text) > MAX_ENTITY:
+        raise BadInput(f"entity {name} is too long")
+    return text or None
+
+
+def entity_id(tracker: Tracker, name: str) -> int | None:
+    """A database id given as entity ``name`` (ASCII digits, at most :data:`MAX_ID`).
+
+    None when the message has none; :class:`BadInput` for "²", "-1", a 20-digit number or
+    anything else that is not such an id.
+    """
+    value = entity(tracker, name)
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) <= MAX_ID):
+        raise BadInput(f"entity {name} is not an id")
+    return int(value)
 
 
 def address(view: AccountView) -> str:

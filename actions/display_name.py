@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import HOW_TO_LINK, account_view, is_cancel, user_text
+from actions.common import HOW_TO_LINK, account_view, is_cancel, off_loop, user_text
+from actions.guard import SafeAction, SafeFormValidationAction
 from chatbot.school.accounts import AccountView, LinkedStudent
 from chatbot.school.display_names import NameCheck, NameProblem, candidate_in_message, check_display_name
 
@@ -61,7 +62,7 @@ def _best_match(candidate: str, students: tuple[LinkedStudent, ...]) -> tuple[Na
     return min(checks, key=lambda pair: len(pair[0].problems))
 
 
-class ActionMyDisplayName(Action):
+class ActionMyDisplayName(SafeAction):
     def name(self) -> str:
         return "action_my_display_name"
 
@@ -79,7 +80,7 @@ class ActionMyDisplayName(Action):
         return []
 
 
-class ActionCheckDisplayName(Action):
+class ActionCheckDisplayName(SafeAction):
     """Checks a proposed name; asks for it (through the form) when the message holds none."""
 
     def name(self) -> str:
@@ -89,7 +90,10 @@ class ActionCheckDisplayName(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         after_form = tracker.latest_action_name == FORM
-        candidate = tracker.get_slot(SLOT) if after_form else candidate_in_message(user_text(tracker))
+        if after_form:
+            candidate = tracker.get_slot(SLOT)
+        else:
+            candidate = await off_loop(candidate_in_message, user_text(tracker))
         if after_form and not candidate:
             dispatcher.utter_message(text="Dạ, vâng ạ. Khi cần, em cứ gửi tên định dùng để kiểm tra nhé.")
             return [SlotSet(SLOT, None)]
@@ -100,14 +104,14 @@ class ActionCheckDisplayName(Action):
         if not candidate:
             dispatcher.utter_message(response="utter_ask_display_name_candidate")
             return [ActiveLoop(FORM), SlotSet("requested_slot", SLOT), FollowupAction("action_listen")]
-        check, student = _best_match(candidate, view.students)
+        check, student = await off_loop(_best_match, candidate, view.students)
         dispatcher.utter_message(text=_verdict(check, student, len(view.students) > 1))
         if not check.ok:
             dispatcher.utter_message(text=RULE)
         return [SlotSet(SLOT, None)]
 
 
-class ValidateDisplayNameForm(FormValidationAction):
+class ValidateDisplayNameForm(SafeFormValidationAction):
     def name(self) -> str:
         return f"validate_{FORM}"
 

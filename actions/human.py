@@ -5,14 +5,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import HOW_TO_LINK, account_view, address, capitalized, db, entity, now, sender, user_text
+from actions.common import (
+    HOW_TO_LINK,
+    account_view,
+    address,
+    capitalized,
+    db,
+    entity_id,
+    now,
+    sender,
+    user_text,
+)
+from actions.guard import SafeAction
 from chatbot.school.help_requests import HelpStatus, request_help
 
 
-class ActionAskHuman(Action):
+class ActionAskHuman(SafeAction):
     def name(self) -> str:
         return "action_ask_human"
 
@@ -20,8 +31,7 @@ class ActionAskHuman(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         view = await account_view(tracker)
-        chosen = entity(tracker, "student_id")
-        student_id = int(chosen) if chosen and chosen.isdigit() else None
+        student_id = entity_id(tracker, "student_id")
         if len(view.students) > 1 and (student_id is None or view.student(student_id) is None):
             dispatcher.utter_message(
                 text="Dạ, Quý phụ huynh muốn trao đổi với thầy cô chủ nhiệm của con nào ạ?",

@@ -3,7 +3,8 @@
 Slots are filled by :class:`ValidateIncidentForm` from the text typed when each one is asked
 (custom mappings), so any wording or button works; "thôi", "hủy", "dừng lại" stop the form and
 nothing is stored. The trigger message may already say what happened ("có người lạ vào lớp"),
-and a linked account's class is the default.
+and a linked account's class is the default. An account not linked to the school confirms
+the class (and its school) before anything is stored (issue 11).
 """
 
 from __future__ import annotations
@@ -11,22 +12,48 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
-from actions.common import account_view, address, capitalized, db, is_cancel, now, sender, user_text
-from chatbot.db.models import IncidentKind
+from actions.common import (
+    account_view,
+    address,
+    capitalized,
+    db,
+    is_cancel,
+    now,
+    off_loop,
+    sender,
+    user_text,
+)
+from actions.guard import SafeAction, SafeFormValidationAction
+from chatbot.db.models import IncidentKind, SchoolClass
 from chatbot.school import incidents
-from chatbot.school.dates import When, WhenProblem, parse_when
-from chatbot.school.incidents import KIND_LABELS, ClassProblem, class_for_report, kind_in
+from chatbot.school.accounts import AccountView
+from chatbot.school.dates import When, WhenProblem, fold, parse_when
+from chatbot.school.incidents import (
+    KIND_LABELS,
+    ClassChoice,
+    ClassProblem,
+    IncidentOutcome,
+    ReportStatus,
+    classes_for_report,
+    kind_in,
+)
 from chatbot.school.timetable import mentioned_class
+from chatbot.settings import TIMEZONE, get_settings
 
 FORM = "incident_form"
-KIND, CLASS, TIME, TIME_LABEL, DESCRIPTION = (
-    "incident_kind", "incident_class", "incident_time", "incident_time_label", "incident_description",
+KIND, CLASS, CONFIRMED, TIME, TIME_LABEL, DESCRIPTION = (
+    "incident_kind", "incident_class", "incident_class_confirmed", "incident_time", "incident_time_label",
+    "incident_description",
 )
-FORM_SLOTS = (KIND, CLASS, TIME, TIME_LABEL, DESCRIPTION)
+FORM_SLOTS = (KIND, CLASS, CONFIRMED, TIME, TIME_LABEL, DESCRIPTION)
+YES = {"dung", "co", "phai", "ok", "vang", "da", "chinh xac", "dung roi", "dung vay", "dung a", "yes", "u"}
+NO = {"khong", "sai", "khong phai", "khong dung", "ko", "k", "no", "nham", "nham lop", "khong phai lop nay"}
+MAX_ECHO = 24  # characters of a typed class name said back
 NO_MORE = ("không có thêm", "khong co them", "không", "khong", "bỏ qua", "bo qua", "không có", "khong co")
 
 DISPATCH_ADVICE = (
@@ -87,7 +114,7 @@ def _digression(tracker: Tracker) -> bool:
     )
 
 
-class ValidateIncidentForm(FormValidationAction):
+class ValidateIncidentForm(SafeFormValidationAction):
     def name(self) -> str:
         return f"validate_{FORM}"
 
@@ -116,6 +143,16 @@ class ValidateIncidentForm(FormValidationAction):
             return {KIND: None}
         return {KIND: kind.value}
 
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:
+        """An unlinked account confirms the class right after naming it."""
+        if tracker.get_slot(CLASS) is None or (await account_view(tracker)).linked:
+            return domain_slots
+        at = domain_slots.index(CLASS) + 1
+        return [*domain_slots[:at], CONFIRMED, *domain_slots[at:]]
+
     async def extract_incident_class(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
@@ -136,16 +173,42 @@ class ValidateIncidentForm(FormValidationAction):
         if is_cancel(text):
             return _stop()
         view = await account_view(tracker)
-        found = await db(class_for_report, view, text)
+        found = await db(classes_for_report, view, text)
         if found is ClassProblem.NOT_FOUND:
-            dispatcher.utter_message(text=f"Dạ, em không tìm thấy lớp «{text.strip()}» trong danh sách.")
+            typed = " ".join(text.split())[:MAX_ECHO]
+            dispatcher.utter_message(text=f"Dạ, em không tìm thấy lớp «{typed}» trong danh sách.")
             return {CLASS: None}
         if found is ClassProblem.NOT_ALLOWED:
             dispatcher.utter_message(
                 text="Dạ, tài khoản này chỉ gửi báo cáo cho lớp của học sinh đã liên kết."
             )
             return {CLASS: None}
-        return {CLASS: str(found[0])}
+        chosen = {CLASS: str(found[0].class_id)}
+        return chosen if view.linked else {**chosen, CONFIRMED: None}
+
+    async def extract_incident_class_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {CONFIRMED: user_text(tracker)} if _asked(tracker, CONFIRMED) else {}
+
+    async def validate_incident_class_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        answer = fold(text).strip(" .!")
+        agreed = answer in YES and "dừng" not in text.lower()  # "đúng" and "dừng" both fold to "dung"
+        choices = await _class_choices(tracker)
+        chosen = next((c for c in choices if fold(c.label) == answer), None)
+        if chosen is None and agreed and len(choices) == 1:
+            chosen = choices[0]
+        if chosen is not None:
+            return {CLASS: str(chosen.class_id), CONFIRMED: str(chosen.class_id)}
+        if is_cancel(text):
+            return _stop()
+        if answer in NO:
+            return {CLASS: None, CONFIRMED: None}  # the class is asked again
+        dispatcher.utter_message(text="Dạ, vui lòng chọn đúng lớp ở các nút bên dưới, hoặc bấm «Không phải».")
+        return {CONFIRMED: None}
 
     async def extract_incident_time(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -153,16 +216,16 @@ class ValidateIncidentForm(FormValidationAction):
         if not _asked(tracker, TIME):
             return {}
         text = user_text(tracker)
-        answered = isinstance(parse_when(text, now()), When)
+        answered = isinstance(await off_loop(parse_when, text, now()), When)
         return {} if not answered and _digression(tracker) else {TIME: text}
 
-    def validate_incident_time(
+    async def validate_incident_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         text = str(value or "")
         if is_cancel(text):
             return _stop()
-        when = parse_when(text, now())
+        when = await off_loop(parse_when, text, now())
         if isinstance(when, When):
             return {TIME: when.at.isoformat(), TIME_LABEL: when.label}
         dispatcher.utter_message(
@@ -187,7 +250,48 @@ class ValidateIncidentForm(FormValidationAction):
         return {DESCRIPTION: text[: incidents.MAX_DESCRIPTION]}
 
 
-class ActionAskIncidentClass(Action):
+async def _class_choices(tracker: Tracker) -> list[ClassChoice]:
+    """Every class named like the one chosen, one per school, for an unlinked account."""
+    chosen = tracker.get_slot(CLASS)
+    if not chosen or not str(chosen).isdigit():
+        return []
+    return await db(_same_name_classes, int(chosen))
+
+
+def _same_name_classes(session: Session, class_id: int) -> list[ClassChoice]:
+    school_class = session.get(SchoolClass, class_id)
+    if school_class is None:
+        return []
+    found = classes_for_report(session, AccountView(), school_class.name)
+    return [] if isinstance(found, ClassProblem) else found
+
+
+class ActionAskIncidentClassConfirmed(SafeAction):
+    """Asks an unlinked account to confirm the class, with its school's name."""
+
+    def name(self) -> str:
+        return "action_ask_incident_class_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        choices = await _class_choices(tracker)
+        buttons = [{"title": c.label, "payload": c.label} for c in choices]
+        buttons += [
+            {"title": "Không phải", "payload": "không phải"},
+            {"title": "Dừng báo cáo", "payload": "thôi"},
+        ]
+        question = (
+            "Dạ, tài khoản này chưa liên kết với trường, nên em cần xác nhận lớp trước khi báo thầy "
+            "cô: có phải lớp dưới đây không ạ?"
+            if len(choices) == 1
+            else "Dạ, có nhiều trường có lớp này. Sự cố xảy ra ở lớp của trường nào ạ?"
+        )
+        dispatcher.utter_message(text=question, buttons=buttons)
+        return []
+
+
+class ActionAskIncidentClass(SafeAction):
     """Asks which class, offering the account's classes as buttons."""
 
     def name(self) -> str:
@@ -208,7 +312,36 @@ class ActionAskIncidentClass(Action):
         return []
 
 
-class ActionSubmitIncident(Action):
+def too_many_reports(you: str) -> str:
+    limit = get_settings().incident_reports_per_account_per_hour
+    return (
+        f"Dạ, tài khoản này đã gửi {limit} báo cáo trong một giờ qua nên em chưa ghi thêm. Nếu việc "
+        f"gấp, {you} vui lòng báo trực tiếp giáo viên phụ trách lớp."
+    )
+
+
+def _who_was_told(outcome: IncidentOutcome, you: str) -> str:
+    if outcome.status is ReportStatus.ALERTED:
+        return "Thầy cô chủ nhiệm đã được báo ngay qua trợ lý."
+    if outcome.status is ReportStatus.HELD:
+        at = outcome.held_until.astimezone(TIMEZONE) if outcome.held_until else None
+        when = f"lúc {at:%H:%M}" if at else "vào buổi sáng"
+        return (
+            f"Vì tài khoản chưa liên kết với trường và đang ngoài giờ, thầy cô chủ nhiệm sẽ nhận được "
+            f"báo cáo {when}; nếu khẩn cấp, {you} vui lòng liên hệ trực tiếp giáo viên phụ trách lớp."
+        )
+    if outcome.status is ReportStatus.ENOUGH_ALERTS:
+        return (
+            f"Thầy cô chủ nhiệm lớp {outcome.class_name} vừa nhận nhiều báo cáo về lớp này; báo cáo của "
+            f"{you} được lưu cùng để thầy cô xem khi xử lý."
+        )
+    return (
+        f"Thầy cô chủ nhiệm lớp {outcome.class_name} chưa kết nối với trợ lý, {you} vui lòng báo trực "
+        "tiếp cho giáo viên phụ trách lớp."
+    )
+
+
+class ActionSubmitIncident(SafeAction):
     def name(self) -> str:
         return "action_submit_incident"
 
@@ -217,7 +350,10 @@ class ActionSubmitIncident(Action):
     ) -> list[dict[str, Any]]:
         reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
         values = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS}
-        if any(values[slot] is None for slot in (KIND, CLASS, TIME, DESCRIPTION)):
+        view = await account_view(tracker)
+        missing = any(values[slot] is None for slot in (KIND, CLASS, TIME, DESCRIPTION))
+        unconfirmed = not view.linked and values[CONFIRMED] != values[CLASS]
+        if missing or unconfirmed:
             dispatcher.utter_message(text="Dạ, em đã dừng báo cáo; chưa có thông tin nào được lưu.")
             return reset
         channel, external_id = sender(tracker)
@@ -233,18 +369,13 @@ class ActionSubmitIncident(Action):
             time_label=values[TIME_LABEL],
             now=now(),
         )
-        view = await account_view(tracker)
         you = address(view)
-        if outcome.alerted:
-            sent = "Thầy cô chủ nhiệm đã được báo ngay qua trợ lý."
-        else:
-            sent = (
-                f"Thầy cô chủ nhiệm lớp {outcome.class_name} chưa kết nối với trợ lý, {you} vui lòng "
-                "báo trực tiếp cho giáo viên phụ trách lớp."
-            )
+        if outcome.status is ReportStatus.TOO_MANY:
+            dispatcher.utter_message(text=too_many_reports(you))
+            return reset
         dispatcher.utter_message(
             text=f"Dạ, nhà trường đã nhận báo cáo {outcome.reference} ({KIND_LABELS[kind].lower()}, "
-            f"lớp {outcome.class_name}). {sent}"
+            f"lớp {outcome.class_name}). {_who_was_told(outcome, you)}"
         )
         advice = DISPATCH_ADVICE + (f"\n{KIND_ADVICE[kind]}" if kind in KIND_ADVICE else "")
         dispatcher.utter_message(text=advice)

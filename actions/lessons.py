@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import NOT_LINKED, account_view, db, entity, user_text, weekday_name
+from actions.common import NOT_LINKED, account_view, db, entity_id, user_text, weekday_name
+from actions.guard import SafeAction
 from chatbot.school.accounts import AccountView, LinkedStudent
 from chatbot.school.timetable import Lesson, class_names, find_class, mentioned_class
 
@@ -65,14 +66,14 @@ async def targets_for(tracker: Tracker, view: AccountView) -> list[Target] | str
         return [Target(chosen.id, chosen.name, f"lớp {chosen.name}")]
     if not view.students:
         return NOT_LINKED if view.staff is None else []
-    wanted = entity(tracker, "student_id")
+    wanted = entity_id(tracker, "student_id")
     students = view.students
-    if wanted and wanted.isdigit() and view.student(int(wanted)):
-        students = (view.student(int(wanted)),)
+    if wanted is not None and view.student(wanted):
+        students = (view.student(wanted),)
     return _student_targets(students)
 
 
-class ClassesAction(Action, ABC):
+class ClassesAction(SafeAction, ABC):
     """An action about the classes a message asks about (:func:`targets_for`).
 
     A refusal is sent as it is; otherwise :meth:`answer` replies for the targets, which are

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import db, entity, now, sender, user_text
+from actions.guard import BadInput, SafeAction
 from chatbot.school.incidents import HandleStatus, mark_handled
 
-REFERENCE = re.compile(r"\b([A-Za-z]{2}-\d{4}-\d{6,})\b")
+REFERENCE = re.compile(r"\b([A-Za-z]{2}-\d{4}-\d{6,10})\b")
 
 
 def reference_and_note(tracker: Tracker) -> tuple[str | None, str]:
@@ -19,11 +20,13 @@ def reference_and_note(tracker: Tracker) -> tuple[str | None, str]:
     text = user_text(tracker)
     match = REFERENCE.search(text)
     note = text[match.end():].strip(" :-–—,.") if match else ""
-    reference = entity(tracker, "incident_reference") or (match.group(1) if match else None)
-    return reference, note
+    reference = entity(tracker, "incident_reference")
+    if reference is not None and not REFERENCE.fullmatch(reference):
+        raise BadInput("entity incident_reference is not a report reference")
+    return reference or (match.group(1) if match else None), note
 
 
-class ActionMarkHandled(Action):
+class ActionMarkHandled(SafeAction):
     def name(self) -> str:
         return "action_mark_handled"
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import HOW_TO_LINK, NOT_LINKED, account_view, db, entity, now, sender
+from actions.guard import SafeAction
 from chatbot.db.models import Role
 from chatbot.school import acknowledgements
 from chatbot.school.accounts import AccountView, LinkedStudent, LinkOutcome, LinkStatus, redeem_code
@@ -109,7 +110,7 @@ def _locked(outcome: LinkOutcome) -> str:
     )
 
 
-class ActionLinkAccount(Action):
+class ActionLinkAccount(SafeAction):
     def name(self) -> str:
         return "action_link_account"
 
@@ -165,7 +166,7 @@ class ActionLinkAccount(Action):
             ask_acknowledgement(dispatcher, [p for p in pending if p.student_id == student.student_id])
 
 
-class ActionAcknowledgeRules(Action):
+class ActionAcknowledgeRules(SafeAction):
     def name(self) -> str:
         return "action_acknowledge_rules"
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import account_view, address, capitalized, db, now, sender, user_text
+from actions.guard import SafeAction
+from actions.incident_form import too_many_reports
 from chatbot.school import incidents
 
 SLOT = "scam_description"
@@ -22,7 +24,7 @@ ADVICE = (
 )
 
 
-class ActionScamAdvice(Action):
+class ActionScamAdvice(SafeAction):
     def name(self) -> str:
         return "action_scam_advice"
 
@@ -41,7 +43,7 @@ class ActionScamAdvice(Action):
         return [SlotSet(SLOT, user_text(tracker)[: incidents.MAX_DESCRIPTION])]
 
 
-class ActionSubmitScam(Action):
+class ActionSubmitScam(SafeAction):
     def name(self) -> str:
         return "action_submit_scam"
 
@@ -53,6 +55,9 @@ class ActionSubmitScam(Action):
             incidents.report_scam, channel=channel, external_id=external_id,
             description=tracker.get_slot(SLOT) or "", now=now(),
         )
+        if outcome.status is incidents.ReportStatus.TOO_MANY:
+            dispatcher.utter_message(text=too_many_reports(address(await account_view(tracker))))
+            return [SlotSet(SLOT, None)]
         dispatcher.utter_message(
             text=f"Dạ, nhà trường đã nhận báo cáo {outcome.reference}. Cảm ơn gia đình đã cảnh giác và "
             "báo lại cho nhà trường."

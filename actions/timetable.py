@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import db, entity, local_now, user_text, weekday_name
+from actions.common import db, entity, local_now, off_loop, user_text, weekday_name
 from actions.lessons import SECRET_NOTE, ClassesAction, Target, day_label, lesson_line, meeting_lines
 from chatbot.school import timetable
 from chatbot.school.accounts import AccountView
@@ -95,11 +95,11 @@ async def _answer_teacher(view: AccountView, query: DayQuery) -> str:
     return _day_text(who, days[0], teacher=True)
 
 
-def read_query(tracker: Tracker) -> DayQuery:
+async def read_query(tracker: Tracker) -> DayQuery:
     """The day asked about; today when the message names none."""
     today = local_now().date()
     text = entity(tracker, "day") or user_text(tracker)
-    return parse_day_query(text, today) or DayQuery(DayKind.DAY, today)
+    return await off_loop(parse_day_query, text, today) or DayQuery(DayKind.DAY, today)
 
 
 class ActionTimetable(ClassesAction):
@@ -109,7 +109,7 @@ class ActionTimetable(ClassesAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, view: AccountView, targets: list[Target]
     ) -> None:
-        query = read_query(tracker)
+        query = await read_query(tracker)
         answers = [await _answer_class(t, view, query) for t in targets] if targets else [
             await _answer_teacher(view, query)
         ]

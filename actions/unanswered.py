@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import db, user_text
+from actions.guard import SafeAction
+from chatbot.logs import code_locations
 from chatbot.school.unanswered import record_unanswered
 
 logger = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ def best_guess(parse_data: dict[str, Any]) -> tuple[str | None, float | None]:
     return None, None
 
 
-class ActionUnanswered(Action):
+class ActionUnanswered(SafeAction):
     def name(self) -> str:
         return "action_unanswered"
 
@@ -43,7 +45,9 @@ class ActionUnanswered(Action):
             intent, confidence = best_guess(tracker.latest_message or {})
             try:
                 await db(record_unanswered, text, intent, confidence)
-            except Exception:  # noqa: BLE001 - logging must not cost the user the reply
-                logger.exception("Could not store an unanswered message")
+            except Exception as exc:  # noqa: BLE001 - logging must not cost the user the reply
+                # Type and place only: the message could repeat the text (chatbot/logs.py).
+                logger.error("could not store an unanswered message: %s at %s", type(exc).__name__,
+                             code_locations(exc))
         dispatcher.utter_message(response="utter_unanswered")
         return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -13,11 +14,14 @@ from pathlib import Path
 
 import httpx
 
+from chatbot.action_server import TOKEN_HEADER
 from chatbot.settings import PROJECT_ROOT, get_settings
 
 RASA_PORT = 5005
 ACTIONS_PORT = 5055
 STOP_GRACE_SECONDS = 10
+TOKEN_VARIABLE = "ACTION_SERVER_TOKEN"
+ANY_ADDRESS = ("0.0.0.0", "::")
 
 
 @dataclass
@@ -47,9 +51,11 @@ def _bin(name: str) -> str:
 
 
 def render_endpoints(action_url: str) -> Path:
-    """Write the endpoints file Rasa reads, with the configured action server address."""
+    """Write the endpoints file Rasa reads: the action server's address and, from the
+    environment, the shared secret it checks (Rasa expands ``${ACTION_SERVER_TOKEN}``)."""
     template = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
-    rendered = template.replace('"http://127.0.0.1:5055/webhook"', f'"{action_url}"')
+    endpoint = f'"{action_url}"\n  headers:\n    {TOKEN_HEADER}: ${{{TOKEN_VARIABLE}}}'
+    rendered = template.replace('"http://127.0.0.1:5055/webhook"', endpoint)
     target = get_settings().data_dir / "endpoints.runtime.yml"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(rendered, encoding="utf-8")
@@ -67,13 +73,19 @@ def start_servers(
 ) -> ServerSet:
     """Start the action server, then the Rasa server with the REST and configured channels.
 
+    Both listen on loopback (the Rasa server on ``interface``), and share a secret for the
+    action calls.
+
     With ``log_dir`` the servers' output goes to ``actions.log`` and ``rasa.log`` there
     instead of this terminal.
     """
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
-    action_url = f"http://127.0.0.1:{actions_port}/webhook"
+    # The action server only answers Rasa: a secret for this run unless one is configured.
+    env[TOKEN_VARIABLE] = get_settings().action_server_token or secrets.token_urlsafe(32)
+    host = get_settings().action_server_host
+    action_url = f"http://{host if host not in ANY_ADDRESS else '127.0.0.1'}:{actions_port}/webhook"
     actions = subprocess.Popen(
-        [_bin("rasa"), "run", "actions", "--actions", "actions", "-p", str(actions_port)],
+        [_bin("chatbot"), "actions", "--port", str(actions_port)],
         cwd=PROJECT_ROOT,
         env=env,
         **_output_to(log_dir, "actions.log"),

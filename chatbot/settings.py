@@ -70,6 +70,17 @@ def _env_time(name: str, default: str) -> time:
         raise SettingsError(f"{name} must look like HH:MM, got {raw!r}") from exc
 
 
+PRODUCTION = "production"
+ENVIRONMENTS = ("development", PRODUCTION)
+
+
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = (_env(name, default) or default).strip().lower()
+    if raw not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def default_data_dir() -> Path:
     return Path(_env("CHATBOT_DATA_DIR", str(PROJECT_ROOT / "data")) or "data")
 
@@ -95,10 +106,81 @@ class Settings:
     telegram_bot_username: str | None = None
     zalo_oa_name: str | None = None
     delivery_redis_url: str | None = None
+    environment: str = "development"
+    invite_code_pepper: str | None = field(default=None, repr=False)
+    action_server_host: str = "127.0.0.1"
+    action_server_token: str | None = field(default=None, repr=False)
+    invite_alarm_per_hour: int = 30
+    incident_reports_per_account_per_hour: int = 3
+    incident_alerts_per_class_per_hour: int = 5
+    tracker_retention_days: int = 180
+
+    @property
+    def production(self) -> bool:
+        return self.environment == PRODUCTION
+
+    def pepper(self) -> str:
+        """The invite code pepper: ``INVITE_CODE_PEPPER``, else this machine's own (see
+        :func:`local_pepper`); only the processes that hash codes ask for it."""
+        return self.invite_code_pepper or local_pepper(self.data_dir)
+
+
+def _env_positive(name: str, default: int) -> int:
+    value = _env_int(name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+PEPPER_FILE = "invite_code_pepper"
+MIN_PEPPER_LENGTH = 16
+
+
+def _pepper_from_env(environment: str) -> str | None:
+    """``INVITE_CODE_PEPPER``; in production it must be set (at least 16 characters)."""
+    pepper = _env("INVITE_CODE_PEPPER")
+    if pepper is not None and len(pepper) < MIN_PEPPER_LENGTH:
+        raise SettingsError(f"INVITE_CODE_PEPPER must be at least {MIN_PEPPER_LENGTH} characters")
+    if pepper is None and environment == PRODUCTION:
+        raise SettingsError(
+            "INVITE_CODE_PEPPER must be set when CHATBOT_ENV=production "
+            "(a long random secret, e.g. from `openssl rand -hex 32`); see docs/deployment.md"
+        )
+    return pepper
+
+
+def local_pepper(data_dir: Path) -> str:
+    """The pepper of a machine without ``INVITE_CODE_PEPPER`` (never production).
+
+    Read from ``<data dir>/invite_code_pepper``, created once with a random value, so a fresh
+    clone's demo and tests work, and codes keep working across restarts.
+    """
+    return _read_or_create_pepper(str(data_dir / PEPPER_FILE))
+
+
+@lru_cache(maxsize=4)
+def _read_or_create_pepper(name: str) -> str:
+    import secrets
+    import tempfile
+
+    path = Path(name)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, draft = tempfile.mkstemp(dir=path.parent, prefix=".pepper-")  # mode 0600
+        try:
+            with os.fdopen(handle, "w") as out:
+                out.write(secrets.token_hex(32))
+            os.link(draft, path)  # atomic; fails if another process was first
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    return path.read_text(encoding="ascii").strip()
 
 
 def _build() -> Settings:
     data_dir = default_data_dir()
+    environment = _env_choice("CHATBOT_ENV", "development", ENVIRONMENTS)
     return Settings(
         data_dir=data_dir,
         database_url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'chatbot.sqlite3'}") or "",
@@ -118,6 +200,14 @@ def _build() -> Settings:
         telegram_bot_username=_env("TELEGRAM_BOT_USERNAME"),
         zalo_oa_name=_env("ZALO_OA_NAME"),
         delivery_redis_url=_env("DELIVERY_REDIS_URL"),
+        environment=environment,
+        invite_code_pepper=_pepper_from_env(environment),
+        action_server_host=_env("ACTION_SERVER_HOST", "127.0.0.1") or "127.0.0.1",
+        action_server_token=_env("ACTION_SERVER_TOKEN"),
+        invite_alarm_per_hour=_env_positive("INVITE_ALARM_PER_HOUR", 30),
+        incident_reports_per_account_per_hour=_env_positive("INCIDENT_REPORTS_PER_ACCOUNT_PER_HOUR", 3),
+        incident_alerts_per_class_per_hour=_env_positive("INCIDENT_ALERTS_PER_CLASS_PER_HOUR", 5),
+        tracker_retention_days=_env_positive("TRACKER_RETENTION_DAYS", 180),
     )
 
 

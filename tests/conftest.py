@@ -22,6 +22,9 @@ from chatbot.db.migrate import upgrade_database
 from chatbot.settings import reset_settings
 from tests.postgres import scratch_database
 
+# Every process of the test session, servers included, hashes invite codes with one pepper.
+os.environ.setdefault("INVITE_CODE_PEPPER", "pepper-of-the-test-session-4f1c2a")
+
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

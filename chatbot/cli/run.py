@@ -24,6 +24,18 @@ def register(app: typer.Typer) -> None:
         """Train the model if its config, domain or data changed."""
         _train(force)
 
+    @app.command("actions")
+    def actions_command(
+        port: int = typer.Option(runner.ACTIONS_PORT, "--port", "-p", help="Action server port."),
+        host: str = typer.Option(
+            None, help="Address to listen on (default: ACTION_SERVER_HOST, which defaults to 127.0.0.1)."
+        ),
+    ) -> None:
+        """Run the action server (loopback only unless ACTION_SERVER_HOST says otherwise)."""
+        from chatbot.action_server import serve
+
+        serve(port=port, host=host)
+
     @app.command("serve")
     def serve_command(
         rasa_port: int = typer.Option(runner.RASA_PORT, help="Rasa server port."),

@@ -26,7 +26,10 @@ def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:  # noqa: ANN
 
 
 def build_engine(url: str) -> Engine:
-    """Create an engine for ``url``; a malformed address raises :class:`SettingsError`."""
+    """Create an engine for ``url``; a malformed address raises :class:`SettingsError`.
+
+    Errors never repeat the statement's parameters (names, codes): see :mod:`chatbot.logs`.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -37,12 +40,13 @@ def build_engine(url: str) -> Engine:
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            parsed, future=True, connect_args={"check_same_thread": False, "timeout": 30}
+            parsed, future=True, hide_parameters=True,
+            connect_args={"check_same_thread": False, "timeout": 30},
         )
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         return engine
     try:
-        return create_engine(parsed, future=True, pool_pre_ping=True)
+        return create_engine(parsed, future=True, pool_pre_ping=True, hide_parameters=True)
     except (ArgumentError, ImportError, SQLAlchemyError) as exc:
         raise SettingsError(f"DATABASE_URL cannot be used: {type(exc).__name__}") from exc
 

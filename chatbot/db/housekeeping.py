@@ -9,6 +9,7 @@ from sqlalchemy import delete
 
 from chatbot.db.engine import session_scope
 from chatbot.db.models import InviteAttempt, ProcessedEvent
+from chatbot.tracker_events import purge_old_conversations
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +20,8 @@ INVITE_ATTEMPTS_KEPT = timedelta(days=1)
 
 
 def purge_expired(now: datetime | None = None) -> dict[str, int]:
-    """Remove webhook ids and wrong-code attempts older than they are needed; return counts."""
+    """Remove webhook ids and wrong-code attempts older than they are needed, and conversation
+    events older than ``TRACKER_RETENTION_DAYS`` (SQL tracker store); return counts."""
     now = now or datetime.now(timezone.utc)
     with session_scope() as session:
         events = session.execute(
@@ -28,7 +30,11 @@ def purge_expired(now: datetime | None = None) -> dict[str, int]:
         attempts = session.execute(
             delete(InviteAttempt).where(InviteAttempt.attempted_at < now - INVITE_ATTEMPTS_KEPT)
         ).rowcount
-    counts = {"processed_events": events or 0, "invite_attempts": attempts or 0}
+    counts = {
+        "processed_events": events or 0,
+        "invite_attempts": attempts or 0,
+        "conversation_events": purge_old_conversations(now),
+    }
     if any(counts.values()):
         logger.info("housekeeping removed %s", counts)
     return counts

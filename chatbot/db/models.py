@@ -209,6 +209,8 @@ class InviteCode(Base):
 
     id = Column(Integer, primary_key=True)
     code_hash = Column(String(64), nullable=False, unique=True)
+    # "hmac-sha256" (keyed with INVITE_CODE_PEPPER) or "sha256" for codes issued before it
+    hash_scheme = Column(String(16), nullable=False, default="hmac-sha256", server_default="hmac-sha256")
     role = Column(_enum(Role, "invite_role"), nullable=False)
     student_id = Column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
     staff_member_id = Column(ForeignKey("staff_members.id", ondelete="CASCADE"), index=True)
@@ -298,7 +300,7 @@ class IncidentReport(Base):
     kind = Column(_enum(IncidentKind, "incident_kind"), nullable=False)
     school_id = Column(ForeignKey("schools.id", ondelete="SET NULL"), index=True)
     class_id = Column(ForeignKey("classes.id", ondelete="SET NULL"), index=True)
-    reporter_account_id = Column(ForeignKey("chat_accounts.id", ondelete="SET NULL"))
+    reporter_account_id = Column(ForeignKey("chat_accounts.id", ondelete="SET NULL"), index=True)
     reporter_role = Column(_enum(Role, "reporter_role"))
     occurred_at = Column(_tz(), nullable=False)
     description = Column(Text, nullable=False, default="")

@@ -18,7 +18,7 @@ from chatbot.db.models import AccountLink, ChatAccount, School, SchoolClass, Stu
 from chatbot.delivery.outbox import prefer_hash_joins
 
 LABEL_LIMIT = 200  # Broadcast.audience length
-_STUDENT_ITEM = re.compile(r"^\s*([0-9A-Za-z.\-_]+)\s*:\s*(\d+)\s*$")
+_STUDENT_ITEM = re.compile(r"^\s{0,8}([0-9A-Za-z.\-_]{1,32})\s{0,8}:\s{0,8}(\d{1,9})\s{0,8}$")
 
 
 class AudienceError(ValueError):

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import groupby
 
 from chatbot.school.invites import CODE_PATTERN, normalize_code
 
 INVITE_PLACEHOLDER = "invitecode"
+# Every pattern here runs on chat text and has a bounded width, so it runs in linear time
+# (tests/hardening/test_linear_text.py).
 
 # Emoji that carry the meaning of a word; every other emoji is dropped.
 EMOJI_WORDS = {
@@ -72,8 +75,7 @@ _ITEM_DD = re.compile(r"(?<![^\W\d_])đ(?![^\W\d_])")
 ITEM_DD_WORD = "dj"
 _WEEKDAY = re.compile(r"\bt([2-7])\b")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
-_REPEATS = re.compile(r"([a-z])\1+")
+_NON_WORD = re.compile(r"[^a-z0-9]")
 
 
 def replace_invite_codes(text: str, replacement: str = f" {INVITE_PLACEHOLDER} ") -> str:
@@ -96,6 +98,14 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
+def collapse_repeats(token: str) -> str:
+    """``token`` with each run of one repeated letter a–z kept once ("kooo" -> "ko")."""
+    return "".join(
+        letter if "a" <= letter <= "z" else "".join(run)
+        for letter, run in groupby(token)
+    )
+
+
 def _expand(tokens: list[str]) -> list[str]:
     words: list[str] = []
     for index, token in enumerate(tokens):
@@ -104,7 +114,7 @@ def _expand(tokens: list[str]) -> list[str]:
             quantity = following is None or following in _QUANTITY_WORDS
             words.append("bao nhieu" if quantity else "ban")
         else:
-            collapsed = _REPEATS.sub(r"\1", token)
+            collapsed = collapse_repeats(token)
             words.append(ABBREVIATIONS.get(token) or ABBREVIATIONS.get(collapsed, collapsed))
     return words
 

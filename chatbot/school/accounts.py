@@ -34,6 +34,7 @@ from chatbot.db.models import (
 )
 from chatbot.school import invites
 from chatbot.school.display_names import required_display_name
+from chatbot.school.invite_alarm import check_failure_alarm
 
 STAFF_ROLES = (Role.TEACHER, Role.STAFF)
 
@@ -275,6 +276,7 @@ def redeem_code(
         return _outcome(session, LinkStatus.ALREADY_LINKED, check.invite, account)  # the link sent twice
     if check.problem is not None:
         invites.record_failure(session, channel_enum, external_id, now=now)
+        check_failure_alarm(session, now)
         until = invites.locked_until(session, channel_enum, external_id, now)
         if until is not None:
             return LinkOutcome(LinkStatus.LOCKED_OUT, locked_until=until)

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chatbot.db.models import Broadcast, BroadcastKind, ChatAccount, SchoolClass
+from chatbot.db.models import Broadcast, BroadcastKind, ChatAccount, SchoolClass, StaffMember, StaffRole
 from chatbot.delivery.outbox import queue_broadcast
 
 SENDER = "assistant"
 MARK_HANDLED_INTENT = "mark_handled"
-_INCIDENT_KEY = re.compile(r"^incident:(?P<reference>[A-Z]{2}-\d{4}-\d{6,})$")
+_INCIDENT_KEY = re.compile(r"^incident:(?P<reference>[A-Z]{2}-\d{4}-\d{6,10})$")
 
 
 def _queue(
@@ -29,6 +30,7 @@ def _queue(
     school_id: int | None,
     audience: str,
     urgent: bool,
+    now: datetime | None = None,
 ) -> Broadcast | None:
     """Queue through the delivery outbox; no broadcast is made when nobody can receive it."""
     existing = session.execute(
@@ -40,7 +42,7 @@ def _queue(
         return None
     queued = queue_broadcast(
         session, key=idempotency_key, kind=BroadcastKind.ALERT, audience=audience, text=text,
-        account_ids=[a.id for a in accounts], sender=SENDER, school_id=school_id, urgent=urgent,
+        account_ids=[a.id for a in accounts], sender=SENDER, school_id=school_id, urgent=urgent, now=now,
     )
     return session.get(Broadcast, queued.broadcast_id)
 
@@ -61,8 +63,12 @@ def homeroom_accounts(session: Session, class_id: int) -> list[ChatAccount]:
     )
 
 
-def queue_alert(session: Session, *, class_id: int, text: str, idempotency_key: str) -> Broadcast | None:
-    """An urgent alert to the class's homeroom teacher; None when no account of theirs can get it."""
+def queue_alert(
+    session: Session, *, class_id: int, text: str, idempotency_key: str, urgent: bool = True,
+    now: datetime | None = None,
+) -> Broadcast | None:
+    """An alert (urgent unless said otherwise) to the class's homeroom teacher; None when no
+    account of theirs can get it."""
     school_class = session.get(SchoolClass, class_id)
     if school_class is None:
         return None
@@ -73,7 +79,8 @@ def queue_alert(session: Session, *, class_id: int, text: str, idempotency_key: 
         idempotency_key=idempotency_key,
         school_id=school_class.school_id,
         audience=f"homeroom:{school_class.name}",
-        urgent=True,
+        urgent=urgent,
+        now=now,
     )
 
 
@@ -89,9 +96,34 @@ def queue_notice(
         text=text,
         idempotency_key=idempotency_key,
         school_id=school_id,
-        audience=f"account:{account_id}",
+        audience=notice_audience(account_id),
         urgent=False,
     )
+
+
+def staff_accounts(session: Session) -> list[ChatAccount]:
+    """Active chat accounts of school staff (role "staff": the principal, the office)."""
+    return list(
+        session.execute(
+            select(ChatAccount)
+            .join(StaffMember, ChatAccount.staff_member_id == StaffMember.id)
+            .where(StaffMember.role == StaffRole.STAFF, ChatAccount.active.is_(True))
+            .order_by(ChatAccount.id)
+        ).scalars()
+    )
+
+
+def queue_staff_alert(session: Session, *, text: str, idempotency_key: str) -> Broadcast | None:
+    """A message to every staff account (no one school's: e.g. an attack on invite codes)."""
+    return _queue(
+        session, accounts=staff_accounts(session), text=text, idempotency_key=idempotency_key,
+        school_id=None, audience="staff", urgent=False,
+    )
+
+
+def notice_audience(account_id: int) -> str:
+    """The audience label of a notice to one account."""
+    return f"account:{account_id}"
 
 
 def incident_alert_key(reference: str) -> str:

@@ -18,20 +18,24 @@ from chatbot.nlu.text import strip_diacritics
 from chatbot.settings import TIMEZONE
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# Patterns below run on chat text: each has a bounded width, so it runs in linear time
+# (tests/hardening/test_linear_text.py). They read folded text, whose spaces are single.
+_FOLD_DROP = re.compile(r"[^a-z0-9:/.\-]")
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 OLDEST_REPORT = timedelta(days=366)
 
 _WEEKDAY_WORDS = {
     "2": 0, "hai": 0, "3": 1, "ba": 1, "4": 2, "tu": 2, "5": 3, "nam": 3,
     "6": 4, "sau": 4, "7": 5, "bay": 5,
 }
-_WEEKDAY = re.compile(r"(?<!so )\b(?:thu|th|t)\s*(2|3|4|5|6|7|hai|ba|tu|nam|sau|bay)\b")
+_WEEKDAY = re.compile(r"(?<!so )\b(?:thu|th|t) ?(2|3|4|5|6|7|hai|ba|tu|nam|sau|bay)\b")
 _SUNDAY = re.compile(r"\bchu nhat\b")
 _SUNDAY_SHORT = re.compile(r"\bcn\b")
-_DATE = re.compile(r"\b(\d{1,2})\s*[/-]\s*(\d{1,2})(?:\s*[/-]\s*(\d{2,4}))?\b")
-_NEXT_WEEK = re.compile(r"\btuan\s+(?:sau|toi)\b")
-_THIS_WEEK = re.compile(r"\btuan\s+(?:nay|hien tai)\b")
+_DATE = re.compile(r"\b(\d{1,2}) ?[/-] ?(\d{1,2})(?: ?[/-] ?(\d{2,4}))?\b")
+_NEXT_WEEK = re.compile(r"\btuan (?:sau|toi)\b")
+_THIS_WEEK = re.compile(r"\btuan (?:nay|hien tai)\b")
 _NEXT_LESSON = re.compile(
-    r"\b(?:tiet|buoi|mon)(?:\s+hoc)?\s+(?:tiep theo|tiep|sau|toi|ke tiep|sap toi)\b"
+    r"\b(?:tiet|buoi|mon)(?: hoc)? (?:tiep theo|tiep|sau|toi|ke tiep|sap toi)\b"
     r"|\bsap toi\b|\bbay gio\b|\bdang hoc\b"
 )
 _TODAY = re.compile(r"\b(?:hom nay|hnay|bua nay|(?:sang|trua|chieu|toi|dem) nay)\b")
@@ -43,9 +47,9 @@ _NOW = re.compile(
     r"\b(?:vua xong|vua nay|vua moi|vua roi|moi day|moi xong|bay gio|luc nay|ban nay|"
     r"hien tai|ngay luc nay|dang dien ra|just now|now)\b"
 )
-_AGO = re.compile(r"\b(\d{1,3})\s*(phut|p|tieng|gio|h)\s*(?:truoc|roi)\b")
+_AGO = re.compile(r"\b(\d{1,3}) ?(phut|p|tieng|gio|h) ?(?:truoc|roi)\b")
 _CLOCK = re.compile(
-    r"\b(\d{1,2})\s*(?:gio|h|g|:)\s*(?:(\d{1,2})\s*(?:p|phut)?|(ruoi))?(?![\d/])"
+    r"\b(\d{1,2}) ?(?:gio|h|g|:) ?(?:(\d{1,2}) ?(?:p|phut)?|(ruoi))?(?![\d/])"
 )
 _PARTS = {  # part of day: (first hour, last hour, representative hour)
     "sang": (5, 11, 8), "trua": (11, 13, 12), "chieu": (13, 18, 15),
@@ -55,8 +59,8 @@ _PARTS = {  # part of day: (first hour, last hour, representative hour)
 # or a clock time.
 _PART_ACCENTED = re.compile(r"\b(sáng|trưa|chiều|tối|đêm)\b")
 _PART = re.compile(
-    r"\b(sang|trua|chieu|dem)\b|\b(toi)\s+(?:nay|qua|hom)\b|(?:\d|\bh|\bgio)\s+(toi)\b"
-    r"|\b(?:buoi|chieu|dem)\s+(toi)\b"
+    r"\b(sang|trua|chieu|dem)\b|\b(toi) (?:nay|qua|hom)\b|(?:\d|\bh|\bgio) (toi)\b"
+    r"|\b(?:buoi|chieu|dem) (toi)\b"
 )
 _PART_FOLDED = {"sáng": "sang", "trưa": "trua", "chiều": "chieu", "tối": "toi", "đêm": "dem"}
 _PART_NAMES = {"sang": "sáng", "trua": "trưa", "chieu": "chiều", "toi": "tối", "dem": "đêm"}
@@ -65,8 +69,8 @@ _PART_NAMES = {"sang": "sáng", "trua": "trưa", "chieu": "chiều", "toi": "t�
 def fold(text: str) -> str:
     """Lower-case, unaccented text with single spaces ("Thứ Hai!" -> "thu hai")."""
     folded = strip_diacritics(text.lower())
-    folded = re.sub(r"[^a-z0-9:/.\-]+", " ", folded)
-    folded = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", folded)
+    folded = _FOLD_DROP.sub(" ", folded)
+    folded = _LETTER_DIGIT.sub(" ", folded)
     return " ".join(folded.split())
 
 

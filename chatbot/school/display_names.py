@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from itertools import groupby
 
 from chatbot.nlu.text import strip_diacritics
 from chatbot.settings import SettingsError, get_settings
@@ -29,13 +31,17 @@ def required_display_name(roll_number: int, full_name: str, class_name: str = ""
 
 def _canonical(name: str) -> str:
     """NFC, case-folded, single spaces, no spaces around punctuation."""
-    text = unicodedata.normalize("NFC", name).casefold()
-    text = " ".join(text.split())
-    return re.sub(r"\s*([^\w\s])\s*", r"\1", text)
+    text = " ".join(unicodedata.normalize("NFC", name).casefold().split())
+    return _SPACE_AROUND_MARK.sub(r"\1", text)
+
+
+def _runs(text: str, keep: Callable[[str], bool]) -> list[str]:
+    """The maximal runs of characters for which ``keep`` is true, in order."""
+    return ["".join(chars) for kept, chars in groupby(text, key=keep) if kept]
 
 
 def _words(name: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", name).casefold())
+    return _runs(unicodedata.normalize("NFC", name).casefold(), str.isalpha)
 
 
 class NameProblem(str, Enum):
@@ -63,7 +69,7 @@ def check_display_name(candidate: str, roll_number: int, full_name: str, class_n
     if _canonical(candidate) == _canonical(required):
         return NameCheck(candidate, required, ())
     problems: list[NameProblem] = []
-    numbers = [int(n) for n in re.findall(r"\d+", candidate)]
+    numbers = [int(n) if len(n) <= 6 else -1 for n in _runs(candidate, str.isdecimal)]
     if not numbers:
         problems.append(NameProblem.NO_ROLL)
     elif roll_number not in numbers:
@@ -77,29 +83,104 @@ def check_display_name(candidate: str, roll_number: int, full_name: str, class_n
     return NameCheck(candidate, required, tuple(problems))
 
 
-_QUOTED = re.compile(r"[\"“”'‘’«»]\s*([^\"“”'‘’«»]{3,})\s*[\"“”'‘’«»]")
-_TRAILING = re.compile(
-    r"\s*(?:(?:có|co|đã|da|như vậy|như thế|thế này|vậy)\s+)?"
-    r"(?:được|duoc|dc|đc|đúng|dung|chuẩn|chuan|hợp lệ|hop le|ổn|on|sai)"
-    r"(?:\s+(?:chưa|chua|không|khong|ko|k|hông|ạ|a|nhỉ|nhi|vậy|vay|quy định|quy dinh))*\s*[?!.]*$",
-    re.IGNORECASE,
-)
-_NAMED_AS = re.compile(r"\b(?:tên|ten|để|de|đặt|dat)\s+(?:là|la)\s+(.+)$", re.IGNORECASE)
+# Every pattern here runs on chat text, so each has a bounded width (linear time, see
+# tests/hardening/test_linear_text.py); unbounded parts are plain string scans.
+_SPACE_AROUND_MARK = re.compile(r" ?([^\w\s]) ?")
+_NAMED_AS = re.compile(r"\b(?:tên|ten|để|de|đặt|dat)\s{1,8}(?:là|la)\s", re.IGNORECASE)
+_FIRST_DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"\S{1,64}")
+QUOTES = "\"“”'‘’«»"
+MAX_CANDIDATE = 120  # longer than any display name
+
+# "… (có|đã|như vậy …) đúng|được|hợp lệ … (chưa|không|ạ …)?" at the end of a question.
+_VERDICT_PREFIXES = {
+    ("có",), ("co",), ("đã",), ("da",), ("vậy",), ("như", "vậy"), ("như", "thế"), ("thế", "này"),
+}
+_VERDICTS = {
+    ("được",), ("duoc",), ("dc",), ("đc",), ("đúng",), ("dung",), ("chuẩn",), ("chuan",),
+    ("hợp", "lệ"), ("hop", "le"), ("ổn",), ("on",), ("sai",),
+}
+_PARTICLES = {
+    ("chưa",), ("chua",), ("không",), ("khong",), ("ko",), ("k",), ("hông",), ("ạ",), ("a",),
+    ("nhỉ",), ("nhi",), ("vậy",), ("vay",), ("quy", "định"), ("quy", "dinh"),
+}
+
+
+def _quoted(text: str) -> str | None:
+    """The first text of three or more characters between two quote marks, stripped."""
+    opening = None
+    for index, char in enumerate(text):
+        if char not in QUOTES:
+            continue
+        if opening is not None and index - opening > 3:
+            inner = text[opening + 1:index].strip()
+            if inner:
+                return inner
+        opening = index
+    return None
+
+
+def _take_from_end(words: list[str], end: int, phrases: set[tuple[str, ...]]) -> int:
+    """How many words just before ``words[end]`` form one of ``phrases`` (0 if none)."""
+    for size in (2, 1):
+        if end >= size and tuple(w.casefold() for w in words[end - size:end]) in phrases:
+            return size
+    return 0
+
+
+def strip_verdict_question(text: str) -> str:
+    """``text`` without a trailing "… đúng chưa?" / "có được không ạ" question."""
+    body = text.rstrip().rstrip("?!.").rstrip()
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(body)]
+    words = [body[a:b] for a, b in spans]
+    end = len(words)
+    particles = 0
+    while (taken := _take_from_end(words, end, _PARTICLES)) and end - taken > 0:
+        end -= taken
+        particles += taken
+    verdict = _take_from_end(words, end, _VERDICTS)
+    if not verdict:
+        return text
+    first = words[end - verdict]
+    asked = particles or body != text.rstrip()
+    if first[:1].isupper() and not asked:
+        return text  # "… Nguyễn Thị Dung": a name, not a question
+    end -= verdict
+    end -= _take_from_end(words, end, _VERDICT_PREFIXES)
+    return body[: spans[end][0]] if end < len(spans) else body
+
+
+def _named_as(text: str) -> str | None:
+    """What follows "tên là" / "đặt là" on the message's last line."""
+    stop = len(text) - 1 if text.endswith("\n") else len(text)
+    last_break = text.rfind("\n", 0, stop)
+    for match in _NAMED_AS.finditer(text):
+        if match.end() > last_break:  # later matches only leave a shorter rest
+            return text[match.end():stop].lstrip() or None
+    return None
 
 
 def candidate_in_message(text: str) -> str | None:
-    """The name a message proposes ("tên 05 - Nguyễn An đúng chưa" -> "05 - Nguyễn An")."""
-    quoted = _QUOTED.search(text)
+    """The name a message proposes ("tên 05 - Nguyễn An đúng chưa" -> "05 - Nguyễn An").
+
+    Linear in the length of ``text``; the result is at most :data:`MAX_CANDIDATE` characters.
+    """
+    found = _candidate(text)
+    return (found[:MAX_CANDIDATE].strip() or None) if found else None
+
+
+def _candidate(text: str) -> str | None:
+    quoted = _quoted(text)
     if quoted:
-        return quoted.group(1).strip()
+        return quoted
     if ":" in text:
         after = text.split(":", 1)[1].strip()
         if after:
-            return _TRAILING.sub("", after).strip() or None
-    named = _NAMED_AS.search(text)
+            return strip_verdict_question(after).strip() or None
+    named = _named_as(text)
     if named:
-        return _TRAILING.sub("", named.group(1)).strip(" ,.?!") or None
-    digit = re.search(r"\d", text)
+        return strip_verdict_question(named).strip(" ,.?!") or None
+    digit = _FIRST_DIGIT.search(text)
     if digit:
-        return _TRAILING.sub("", text[digit.start():]).strip(" ,.?!") or None
+        return strip_verdict_question(text[digit.start():]).strip(" ,.?!") or None
     return None

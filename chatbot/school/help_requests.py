@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from chatbot.db.models import HelpRequest, Role
 from chatbot.school import alerts
 from chatbot.school.accounts import LinkedStudent, get_or_create_account, view_of
+from chatbot.school.quoting import one_paragraph, quoted_words
 
 REPEAT_WINDOW = timedelta(minutes=30)
 MAX_MESSAGE = 1000
+MAX_QUOTED = 500  # of the message, in the teacher's alert
 
 
 class HelpStatus(str, Enum):
@@ -34,7 +36,7 @@ def _alert_text(student: LinkedStudent, message: str) -> str:
     who = "Học sinh" if student.link_role is Role.STUDENT else "Phụ huynh của em"
     text = f"🙋 {who} {student.display_name} (lớp {student.class_name}) muốn trao đổi với thầy cô."
     if message:
-        text += f"\nLời nhắn: «{message}»"
+        text += f"\nLời nhắn (nguyên văn): {quoted_words(message, MAX_QUOTED)}"
     return text + "\nThầy cô vui lòng liên hệ lại với gia đình khi thuận tiện."
 
 
@@ -54,7 +56,7 @@ def request_help(
     student = view.student(student_id) if student_id else None
     if student is None and len(view.students) == 1:
         student = view.students[0]
-    message = message.strip()[:MAX_MESSAGE]
+    message = one_paragraph(message, MAX_MESSAGE)
     class_id = student.class_id if student else None
     recent = session.execute(
         select(HelpRequest.id).where(

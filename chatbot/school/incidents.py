@@ -2,6 +2,18 @@
 
 A report gets the reference ``SC-<year>-<id:06d>`` (e.g. ``SC-2026-000123``), the year being
 the school-local year it was made in; the row id makes it unique without a counter table.
+
+Anyone may report, so reports are limited (issue 11):
+
+- an account files at most ``INCIDENT_REPORTS_PER_ACCOUNT_PER_HOUR`` reports an hour; more are
+  refused, nothing stored;
+- a class's homeroom teacher gets at most ``INCIDENT_ALERTS_PER_CLASS_PER_HOUR`` alerts an
+  hour; later reports are stored (and listed for staff) without a new alert;
+- a report from an account not linked to the school needs the class confirmed by its exact
+  name (the form asks), and in quiet hours its alert waits for the morning, unless a linked
+  account reports about the same class, which sends the waiting alerts at once;
+- the reporter's words reach the teacher as one quoted paragraph with links defanged
+  (:mod:`chatbot.school.quoting`), below the assistant's own lines.
 """
 
 from __future__ import annotations
@@ -9,21 +21,39 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from chatbot.db.models import IncidentKind, IncidentReport, IncidentStatus, Role, School, SchoolClass
+from chatbot.db.models import (
+    Broadcast,
+    Delivery,
+    DeliveryStatus,
+    IncidentKind,
+    IncidentReport,
+    IncidentStatus,
+    Role,
+    School,
+    SchoolClass,
+)
+from chatbot.delivery.quiet_hours import is_quiet, release_time
 from chatbot.school import alerts
 from chatbot.school.accounts import AccountView, get_or_create_account, load_account, view_of
 from chatbot.school.dates import fold, format_moment
+from chatbot.school.quoting import one_paragraph, quoted_words
 from chatbot.school.timetable import find_class, mentioned_class
-from chatbot.settings import TIMEZONE
+from chatbot.settings import TIMEZONE, get_settings
 
 REFERENCE_PREFIX = "SC"
 MAX_DESCRIPTION = 2000
+MAX_QUOTED = 1000  # of the description, in the teacher's alert
+LIMIT_WINDOW = timedelta(hours=1)
+CONFIRM_WINDOW = timedelta(hours=12)  # a linked report sends held alerts of this long ago
+REPORTER_LINE = "• Người báo: "
+WORDS_LINE = "• Lời người báo (nguyên văn, chưa kiểm chứng): "
+ERASED_REPORTER = "(đã xóa theo yêu cầu của người báo)"
 
 KIND_LABELS = {
     IncidentKind.STRANGER: "Người lạ vào lớp",
@@ -65,8 +95,25 @@ class ClassProblem(str, Enum):
     NOT_ALLOWED = "not_allowed"
 
 
-def class_for_report(session: Session, view: AccountView, text: str) -> tuple[int, str] | ClassProblem:
-    """The class a report is about: one of the account's classes, or any class when unlinked."""
+@dataclass(frozen=True)
+class ClassChoice:
+    """A class a report may be about, with its school's name for an unlinked reporter to confirm."""
+
+    class_id: int
+    class_name: str
+    school_name: str
+
+    @property
+    def label(self) -> str:
+        return f"Lớp {self.class_name} — {self.school_name}"
+
+
+def classes_for_report(session: Session, view: AccountView, text: str) -> list[ClassChoice] | ClassProblem:
+    """The classes a typed class name can mean for this account.
+
+    Exact names only ("6a" is 6A; "%" or "6_" match nothing). A linked account may report on
+    its own classes; an unlinked one on any class, possibly one per school (it confirms).
+    """
     name = mentioned_class(text) or text.strip().upper()
     found = find_class(session, name, view.school_ids or None)
     if not found:
@@ -75,14 +122,58 @@ def class_for_report(session: Session, view: AccountView, text: str) -> tuple[in
         found = [c for c in found if c.id in view.class_ids]
         if not found:
             return ClassProblem.NOT_ALLOWED
-    return found[0].id, found[0].name
+    return [ClassChoice(c.id, c.name, c.school.name) for c in sorted(found, key=lambda c: c.id)]
+
+
+def class_for_report(session: Session, view: AccountView, text: str) -> tuple[int, str] | ClassProblem:
+    """The first class :func:`classes_for_report` finds, as (id, name)."""
+    found = classes_for_report(session, view, text)
+    if isinstance(found, ClassProblem):
+        return found
+    return found[0].class_id, found[0].class_name
+
+
+class ReportStatus(str, Enum):
+    ALERTED = "alerted"  # the homeroom teacher gets an alert now
+    HELD = "held"  # unlinked reporter at night: the alert goes when quiet hours end
+    ENOUGH_ALERTS = "enough_alerts"  # stored; the teacher had the class's hourly maximum of alerts
+    NO_TEACHER = "no_teacher"  # stored; no account of the homeroom teacher can get alerts
+    TOO_MANY = "too_many"  # refused: this account's hourly maximum of reports
 
 
 @dataclass(frozen=True)
 class IncidentOutcome:
-    reference: str
+    reference: str | None
     class_name: str | None
-    alerted: bool
+    status: ReportStatus
+    held_until: datetime | None = None
+
+    @property
+    def alerted(self) -> bool:
+        return self.status in (ReportStatus.ALERTED, ReportStatus.HELD)
+
+
+def reports_in_last_hour(session: Session, now: datetime, *, account_id: int | None = None,
+                         class_id: int | None = None) -> int:
+    query = select(func.count(IncidentReport.id)).where(IncidentReport.created_at > now - LIMIT_WINDOW)
+    if account_id is not None:
+        query = query.where(IncidentReport.reporter_account_id == account_id)
+    if class_id is not None:
+        query = query.where(IncidentReport.class_id == class_id)
+    return session.execute(query).scalar_one()
+
+
+def _over_account_limit(session: Session, account_id: int, now: datetime) -> bool:
+    limit = get_settings().incident_reports_per_account_per_hour
+    return reports_in_last_hour(session, now, account_id=account_id) >= limit
+
+
+def may_report(session: Session, channel: str, external_id: str, now: datetime | None = None) -> bool:
+    """Whether this account is still under its hourly number of reports."""
+    account = load_account(session, channel, external_id)
+    if account.account_id is None:
+        return True
+    return not _over_account_limit(session, account.account_id, now or datetime.now(timezone.utc))
 
 
 def _reporter_phrase(view: AccountView, class_id: int | None) -> str:
@@ -90,7 +181,7 @@ def _reporter_phrase(view: AccountView, class_id: int | None) -> str:
     if view.staff is not None and not in_class:
         return f"giáo viên {view.staff.full_name}"
     if not in_class:
-        return "một tài khoản chưa liên kết"
+        return "một tài khoản chưa liên kết với trường (chưa xác minh)"
     student = in_class[0]
     if student.link_role is Role.STUDENT:
         return f"học sinh {student.display_name}"
@@ -123,7 +214,7 @@ def _store(
         reporter_account_id=account_id,
         reporter_role=role,
         occurred_at=occurred_at,
-        description=description.strip()[:MAX_DESCRIPTION],
+        description=one_paragraph(description, MAX_DESCRIPTION),
         status=IncidentStatus.OPEN,
         created_at=now,
     )
@@ -139,14 +230,52 @@ def _alert_text(report: IncidentReport, class_name: str, reporter: str, time_lab
         f"🔔 Báo cáo sự cố {report.reference} — lớp {class_name}",
         f"• Loại: {KIND_LABELS[report.kind]}",
         f"• Thời điểm: {time_label}",
-        f"• Người báo: {reporter}",
+        f"{REPORTER_LINE}{reporter}",
     ]
     if report.description:
-        lines.append(f"• Mô tả: {report.description}")
+        lines.append(f"{WORDS_LINE}{quoted_words(report.description, MAX_QUOTED)}")
     lines.append(
         f"Khi đã xử lý xong, thầy cô bấm «Đã xử lý» hoặc nhắn: đã xử lý {report.reference}"
     )
     return "\n".join(lines)
+
+
+def anonymised_alert(text: str) -> str:
+    """An alert's text with its reporter line saying the reporter's data was deleted."""
+    return "\n".join(
+        f"{REPORTER_LINE}{ERASED_REPORTER}" if line.startswith(REPORTER_LINE) else line
+        for line in text.split("\n")
+    )
+
+
+def _release_held_alerts(session: Session, class_id: int, now: datetime) -> int:
+    """Send at once the held alerts of unlinked reports about this class (a linked account
+    confirmed); return how many deliveries were released."""
+    references = session.execute(
+        select(IncidentReport.reference).where(
+            IncidentReport.class_id == class_id,
+            IncidentReport.reporter_role.is_(None),
+            IncidentReport.created_at > now - CONFIRM_WINDOW,
+        )
+    ).scalars().all()
+    if not references:
+        return 0
+    keys = [alerts.incident_alert_key(r) for r in references]
+    held = select(Broadcast.id).where(Broadcast.idempotency_key.in_(keys), Broadcast.urgent.is_(False))
+    broadcast_ids = session.execute(held).scalars().all()
+    if not broadcast_ids:
+        return 0
+    session.execute(
+        update(Broadcast).where(Broadcast.id.in_(broadcast_ids)).values(urgent=True)
+        .execution_options(synchronize_session=False)
+    )
+    released = session.execute(
+        update(Delivery)
+        .where(Delivery.broadcast_id.in_(broadcast_ids), Delivery.status == DeliveryStatus.PENDING)
+        .values(not_before=now)
+        .execution_options(synchronize_session=False)
+    )
+    return released.rowcount or 0
 
 
 def report_incident(
@@ -161,25 +290,39 @@ def report_incident(
     time_label: str | None = None,
     now: datetime | None = None,
 ) -> IncidentOutcome:
-    """Store a section-2 report and queue an urgent alert to the homeroom teacher."""
+    """Store a section-2 report and alert the homeroom teacher, within the limits above."""
     now = now or datetime.now(timezone.utc)
+    settings = get_settings()
     school_class = session.get(SchoolClass, class_id)
     if school_class is None:
         raise ValueError(f"no class {class_id}")
     account = get_or_create_account(session, channel, external_id)
+    if _over_account_limit(session, account.id, now):
+        return IncidentOutcome(None, school_class.name, ReportStatus.TOO_MANY)
     view = view_of(session, account)
+    earlier_in_class = reports_in_last_hour(session, now, class_id=class_id)
     report = _store(
         session, kind=kind, view=view, account_id=account.id, school_id=school_class.school_id,
         class_id=class_id, occurred_at=occurred_at, description=description, now=now,
     )
+    if view.linked:
+        _release_held_alerts(session, class_id, now)
+    if earlier_in_class >= settings.incident_alerts_per_class_per_hour:
+        return IncidentOutcome(report.reference, school_class.name, ReportStatus.ENOUGH_ALERTS)
     text = _alert_text(
         report, school_class.name, _reporter_phrase(view, class_id),
         time_label or format_moment(occurred_at),
     )
+    urgent = view.linked or not is_quiet(now)
     broadcast = alerts.queue_alert(
-        session, class_id=class_id, text=text, idempotency_key=alerts.incident_alert_key(report.reference)
+        session, class_id=class_id, text=text, idempotency_key=alerts.incident_alert_key(report.reference),
+        urgent=urgent, now=now,
     )
-    return IncidentOutcome(report.reference, school_class.name, broadcast is not None)
+    if broadcast is None:
+        return IncidentOutcome(report.reference, school_class.name, ReportStatus.NO_TEACHER)
+    if not urgent:
+        return IncidentOutcome(report.reference, school_class.name, ReportStatus.HELD, release_time(now))
+    return IncidentOutcome(report.reference, school_class.name, ReportStatus.ALERTED)
 
 
 def report_scam(
@@ -188,6 +331,8 @@ def report_scam(
     """Store a section-3 report for the account's school (or the only school there is)."""
     now = now or datetime.now(timezone.utc)
     account = get_or_create_account(session, channel, external_id)
+    if _over_account_limit(session, account.id, now):
+        return IncidentOutcome(None, None, ReportStatus.TOO_MANY)
     view = view_of(session, account)
     school_id = min(view.school_ids) if view.school_ids else None
     if school_id is None:
@@ -198,7 +343,8 @@ def report_scam(
         session, kind=IncidentKind.SCAM, view=view, account_id=account.id, school_id=school_id,
         class_id=class_id, occurred_at=now, description=description, now=now,
     )
-    return IncidentOutcome(report.reference, view.students[0].class_name if class_id else None, False)
+    class_name = view.students[0].class_name if class_id else None
+    return IncidentOutcome(report.reference, class_name, ReportStatus.NO_TEACHER)
 
 
 class HandleStatus(str, Enum):

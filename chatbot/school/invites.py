@@ -1,13 +1,17 @@
 """One-time invite codes: issued per student (parent or student role) or per teacher.
 
-Only a SHA-256 hash of a code is stored. Codes are 8 characters from an alphabet without
-look-alike characters, shown as ``ABCD-2345``; typing is forgiving about case, spaces and
-the hyphen.
+Only a keyed hash of a code is stored: HMAC-SHA256 with a secret pepper
+(``INVITE_CODE_PEPPER``, kept outside the database), so a leaked database or backup does not
+give away unused codes. Codes issued before the pepper (plain SHA-256, ``hash_scheme`` =
+``sha256``) keep working until they expire; a migration cannot re-hash them because the codes
+themselves are not stored. Codes are 8 characters from an alphabet without look-alike
+characters, shown as ``ABCD-2345``; typing is forgiving about case, spaces and the hyphen.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -46,7 +50,18 @@ def format_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
-def hash_code(code: str) -> str:
+HASH_SCHEME = "hmac-sha256"
+LEGACY_HASH_SCHEME = "sha256"
+
+
+def hash_code(code: str, pepper: str | None = None) -> str:
+    """The stored form of a canonical code: HMAC-SHA256 keyed with the pepper."""
+    key = (get_settings().pepper() if pepper is None else pepper).encode("utf-8")
+    return hmac.new(key, code.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def legacy_hash(code: str) -> str:
+    """How codes were stored before the pepper (plain SHA-256)."""
     return hashlib.sha256(code.encode("ascii")).hexdigest()
 
 
@@ -76,6 +91,7 @@ def issue_invite(
     session.add(
         InviteCode(
             code_hash=hash_code(code),
+            hash_scheme=HASH_SCHEME,
             role=role,
             student_id=student_id,
             staff_member_id=staff_member_id,
@@ -169,9 +185,10 @@ def check_code(session: Session, code: str, now: datetime | None = None) -> Code
     canonical = normalize_code(code)
     if canonical is None:
         return CodeCheck(None, CodeProblem.UNKNOWN)
+    legacy = (InviteCode.code_hash == legacy_hash(canonical)) & (InviteCode.hash_scheme == LEGACY_HASH_SCHEME)
     invite = session.execute(
-        select(InviteCode).where(InviteCode.code_hash == hash_code(canonical))
-    ).scalar_one_or_none()
+        select(InviteCode).where((InviteCode.code_hash == hash_code(canonical)) | legacy)
+    ).scalars().first()
     if invite is None:
         return CodeCheck(None, CodeProblem.UNKNOWN)
     if invite.revoked_at is not None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -181,14 +181,15 @@ def next_lesson_taught(session: Session, viewer: AccountView, now: datetime) -> 
 
 
 def find_class(session: Session, name: str, school_ids: frozenset[int] | None = None) -> list[SchoolClass]:
-    """Classes called ``name`` ("6a", "Lớp 6A"), within ``school_ids`` when given."""
-    query = select(SchoolClass).where(SchoolClass.name.ilike(name.strip()))
+    """Classes called exactly ``name``, in any letter case ("6a" is 6A; "%" and "_" are plain
+    characters, never wildcards), within ``school_ids`` when given."""
+    query = select(SchoolClass).where(func.upper(SchoolClass.name) == name.strip().upper())
     if school_ids:
         query = query.where(SchoolClass.school_id.in_(school_ids))
     return list(session.execute(query).scalars())
 
 
-_CLASS_AFTER_WORD = re.compile(r"\b(?:lớp|lop)\s*(\d{1,2}\s?[A-Za-z]\d{0,2})\b", re.IGNORECASE)
+_CLASS_AFTER_WORD = re.compile(r"\b(?:lớp|lop)\s{0,3}(\d{1,2}\s?[A-Za-z]\d{0,2})\b", re.IGNORECASE)
 _CLASS_BARE = re.compile(r"\b(\d{1,2}[A-Z]\d{0,2})\b")
 
 

@@ -19,11 +19,17 @@ from chatbot.nlu.text import replace_invite_codes
 
 MAX_TEXT = 500
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|vn|net|org|edu|us|me|ly)(?:/\S*)?\b",
-                  re.IGNORECASE)
+# Bounded widths throughout: these run on chat text, so each must run in linear time
+# (tests/hardening/test_linear_text.py). Longer runs are matched piece by piece.
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,6}")
+_URL = re.compile(
+    r"(?:https?://|www\.)\S{1,256}"
+    r"|\b[\w-]{1,63}(?:\.[\w-]{1,63}){0,6}\.(?:com|vn|net|org|edu|us|me|ly)(?:/\S{0,256})?\b",
+    re.IGNORECASE,
+)
+LINK = "[liên kết]"
 _PHONE = re.compile(r"(?<!\w)(?:\+?84|0)(?:[\s.-]?\d){8,10}(?!\w)")
-_DIGITS = re.compile(r"\d(?:[\s.-]?\d){4,}")
+_DIGITS = re.compile(r"\d(?:[\s.-]?\d){4,40}")
 _PUNCTUATION = ".,!?;:()\"'…"
 
 
@@ -47,10 +53,19 @@ def _hide_names(text: str) -> str:
     return " ".join(result)
 
 
+def _drop_link_tails(text: str) -> str:
+    """Words with a link placeholder end at it (a link longer than one match loses its rest)."""
+    words = []
+    for word in text.split():
+        at = word.find(LINK)
+        words.append(word[: at + len(LINK)] if at >= 0 else word)
+    return " ".join(words)
+
+
 def scrub(text: str) -> str:
     """``text`` with personal data replaced by bracketed Vietnamese placeholders."""
     text = _EMAIL.sub("[email]", text)
-    text = _URL.sub("[liên kết]", text)
+    text = _drop_link_tails(_URL.sub(LINK, text))
     text = _PHONE.sub("[số điện thoại]", text)
     text = _DIGITS.sub("[số]", text)
     text = replace_invite_codes(text, "[mã]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from rasa_sdk.events import AllSlotsReset
+from rasa_sdk.events import AllSlotsReset, SlotSet
 from sqlalchemy import select
 
 import chatbot.school.timetable
@@ -28,11 +28,18 @@ async def test_unlinking_asks_first_then_deletes(school: Sample) -> None:
     with session_scope() as session:
         assert session.execute(select(AccountLink)).first() is not None  # asking deletes nothing
     messages, events = await run(ActionForgetAccount(), PARENT, "/affirm")
-    assert "đã hủy liên kết và xóa dữ liệu" in texts(messages) and events == [AllSlotsReset()]
+    reply = texts(messages)
+    assert "đã hủy liên kết và xóa:" in reply and "liên kết với em Nguyễn Minh Anh (lớp 6A)" in reply
+    assert "toàn bộ lịch sử trò chuyện" in reply
+    assert events == [AllSlotsReset(), SlotSet("conversation_erasure", "requested")]
     with session_scope() as session:
         assert session.execute(select(ChatAccount)).first() is None
     nothing, _ = await run(ActionAskUnlink(), PARENT, "hủy liên kết")
-    assert "chưa lưu dữ liệu nào" in texts(nothing) and "buttons" not in str(nothing[0].get("buttons") or "")
+    assert "chỉ lưu lịch sử trò chuyện" in texts(nothing)
+    assert [b["payload"] for b in nothing[0]["buttons"]] == ["/affirm", "/deny"]
+    erased, events = await run(ActionForgetAccount(), PARENT, "/affirm")
+    assert "không có liên kết hay dữ liệu nào khác" in texts(erased) and "lịch sử trò chuyện" in texts(erased)
+    assert SlotSet("conversation_erasure", "requested") in events
 
 
 async def test_a_slow_query_in_one_conversation_does_not_hold_up_another(school, monkeypatch) -> None:  # noqa: ANN001

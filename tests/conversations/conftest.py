@@ -3,7 +3,9 @@
 Both use the same temporary SQLite database, migrated and loaded with the sample school
 (tests/school/sample.py); the tests post messages to /webhooks/rest/webhook and read the
 database directly to check what was stored and queued. The model comes from
-``chatbot.training.train`` (cached by content hash).
+``chatbot.training.train`` (cached by content hash). The servers run as in production: the
+action server is ``chatbot actions`` with a shared secret, Rasa uses the project's tracker
+store (in memory here), and both write their logs where tests can read them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -47,6 +49,12 @@ class Assistant:
     webhook: str
     engine: Engine
     school: Sample
+    logs: tuple[Path, ...] = ()
+    codes: list[str] = field(default_factory=list)
+
+    @property
+    def api(self) -> str:
+        return self.webhook.split("/webhooks/")[0]
 
     def say(self, sender: str, text: str) -> list[dict]:
         response = httpx.post(self.webhook, json={"sender": sender, "message": text}, timeout=60)
@@ -64,7 +72,9 @@ class Assistant:
 
     def issue(self, role: Role, **ids: int) -> str:
         with self.session() as session:
-            return invites.issue_invite(session, role=role, **ids)
+            code = invites.issue_invite(session, role=role, **ids)
+        self.codes.append(code)
+        return code
 
 
 def _wait(url: str, processes: list[subprocess.Popen], logs: list[Path]) -> None:
@@ -82,10 +92,11 @@ def _wait(url: str, processes: list[subprocess.Popen], logs: list[Path]) -> None
     raise TimeoutError(f"{url} not ready after {START_TIMEOUT} s")
 
 
-@pytest.fixture(scope="session")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+@contextmanager
+def running_assistant(folder: Path, tracker_store_url: str | None = None) -> Iterator[Assistant]:
+    """Both servers over a fresh SQLite school database in ``folder``; conversations in memory,
+    or in the SQL tracker store at ``tracker_store_url``."""
     model = train()
-    folder = tmp_path_factory.mktemp("assistant")
     url = f"sqlite:///{folder / 'school.sqlite3'}"
     engine = build_engine(url)
     upgrade_database(engine)
@@ -94,17 +105,24 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         session.commit()
     actions_port, rasa_port = _free_port(), _free_port()
     endpoints = folder / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        "  headers:\n    X-Action-Token: ${ACTION_SERVER_TOKEN}\n"
+        "tracker_store:\n  type: chatbot.rasa_stores.EnvironmentTrackerStore\n"
+    )
     env = {
         **os.environ, "DATABASE_URL": url, "CHATBOT_DATA_DIR": str(folder),
-        "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0",
+        "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0", "ACTION_SERVER_TOKEN": "conversation-tests",
     }
     env.pop("TRACKER_STORE_URL", None)
     env.pop("LOCK_STORE_URL", None)
+    if tracker_store_url:
+        env["TRACKER_STORE_URL"] = tracker_store_url
     rasa = str(Path(sys.executable).with_name("rasa"))
+    chatbot = str(Path(sys.executable).with_name("chatbot"))
     logs = [folder / "actions.log", folder / "rasa.log"]
     commands = [
-        [rasa, "run", "actions", "--actions", "actions", "-p", str(actions_port)],
+        [chatbot, "actions", "--port", str(actions_port)],
         [rasa, "run", "-m", str(model), "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
          "--endpoints", str(endpoints)],
     ]
@@ -117,7 +135,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
                 )
         _wait(f"http://127.0.0.1:{actions_port}/health", processes, logs)
         _wait(f"http://127.0.0.1:{rasa_port}/status", processes, logs)
-        yield Assistant(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", engine, school)
+        yield Assistant(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", engine, school, tuple(logs))
     finally:
         for process in processes:
             process.terminate()
@@ -127,3 +145,9 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
             except subprocess.TimeoutExpired:
                 process.kill()
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    with running_assistant(tmp_path_factory.mktemp("assistant")) as running:
+        yield running

@@ -140,7 +140,11 @@ def test_a_question_during_a_report_is_answered_and_the_report_goes_on(assistant
     assert opening.startswith("Dạ, theo mục 2") and "sự cố xảy ra ở lớp nào" in opening
     digression = _text(assistant.say(parent, "tên hiển thị phải đặt thế nào"))
     assert "mục 1.4.b" in digression and digression.rstrip().endswith("(ví dụ: 6A)")
-    assert "xảy ra lúc nào" in _text(assistant.say(parent, "6A"))
+    # Not linked to the school: the class is confirmed, with its school, before the report goes on.
+    confirm = assistant.say(parent, "6A")
+    assert "xác nhận lớp" in _text(confirm)
+    assert confirm[-1]["buttons"][0]["title"] == "Lớp 6A — Trường THCS Hoa Sen"
+    assert "xảy ra lúc nào" in _text(assistant.say(parent, "đúng"))
 
 
 def test_an_abandoned_report_stores_nothing(assistant: Assistant) -> None:
@@ -181,6 +185,7 @@ def test_unlinking_needs_a_confirmation(assistant: Assistant) -> None:
     assert "chắc chắn" in _text(assistant.say(parent, "hủy liên kết"))
     assert "giữ nguyên liên kết" in _text(assistant.say(parent, "/deny"))
     assert "chắc chắn" in _text(assistant.say(parent, "xóa dữ liệu của tôi"))
-    assert "đã hủy liên kết và xóa dữ liệu" in _text(assistant.say(parent, "/affirm"))
+    deleted = _text(assistant.say(parent, "/affirm"))
+    assert "đã hủy liên kết và xóa:" in deleted and "liên kết với em Lê Thị Hoa (lớp 7B)" in deleted
     with assistant.session() as session:
         assert session.execute(select(ChatAccount).where(ChatAccount.external_id == parent)).first() is None

@@ -1,7 +1,9 @@
-"""`chatbot serve` answers over REST and stops both servers; `chatbot demo` chats from stdin."""
+"""`chatbot serve` answers over REST, listens on loopback only and stops both servers;
+`chatbot demo` chats from stdin."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import socket
@@ -14,6 +16,7 @@ import httpx
 import pytest
 
 from chatbot.training import train
+from tests.runner.listening import listening, process_tree
 
 CHATBOT = str(Path(sys.executable).with_name("chatbot"))
 
@@ -66,6 +69,12 @@ def test_serve_answers_in_vietnamese_and_ctrl_c_stops_both(model: Path, tmp_path
         replies = _wait_for_reply(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", process)
         assert replies[0]["text"].startswith("Dạ")
         assert _listening(actions_port)
+        addresses = listening(process_tree(process.pid))
+        assert {port for _, port in addresses} >= {rasa_port, actions_port}
+        assert all(ipaddress.ip_address(ip).is_loopback for ip, _ in addresses), addresses
+        # Only Rasa, which got this run's secret, may call the action server.
+        call = {"next_action": "action_ask_human"}
+        assert httpx.post(f"http://127.0.0.1:{actions_port}/webhook", json=call).status_code == 401
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
         assert not _listening(rasa_port) and not _listening(actions_port)

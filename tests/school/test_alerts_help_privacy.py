@@ -85,22 +85,31 @@ def test_forgetting_an_account_deletes_its_data_and_keeps_reports_anonymised(sch
                                    now=NOW)
         reference = incidents.report_incident(
             session, channel=PARENT[0], external_id=PARENT[1], kind=IncidentKind.HARASSMENT,
-            class_id=school.class_6a, occurred_at=NOW, description="bị trêu chọc", now=NOW,
+            class_id=school.class_6a, occurred_at=NOW, description="Nguyễn Minh Anh bị trêu chọc", now=NOW,
         ).reference
-        invites.record_failure(session, invites.Channel.ZALO, PARENT[1], now=NOW)
+        report = session.execute(select(IncidentReport)).scalar_one()
+        incidents.close_report(session, report, handled_by="Nguyễn Thị Lan", note="đã nhắc nhở", now=NOW)
+        invites.record_failure(session, invites.Channel.TELEGRAM, PARENT[1], now=NOW)
         outcome = privacy.forget_account(session, *PARENT)
     assert outcome.had_data and outcome.students_unlinked == 1 and outcome.reports_anonymised == 1
+    assert [s.full_name for s in outcome.students] == ["Nguyễn Minh Anh"]
+    assert (outcome.acknowledgements, outcome.help_requests, outcome.alerts_scrubbed) == (1, 1, 1)
+    assert outcome.messages == 1  # the notice that the report was handled
     with session_scope() as session:
         assert session.execute(
             select(ChatAccount).where(ChatAccount.external_id == PARENT[1])
         ).first() is None
-        for model in (AccountLink, Acknowledgement, HelpRequest, InviteAttempt):
+        for model in (AccountLink, Acknowledgement, HelpRequest):
             assert _count(session, model) == 0, model
+        assert _count(session, InviteAttempt) == 1  # a lock-out must survive deleting the account
         report = session.execute(select(IncidentReport)).scalar_one()
         assert (report.reference, report.reporter_account_id, report.description) == (
-            reference, None, "bị trêu chọc"
+            reference, None, "[tên đã xóa] bị trêu chọc"
         )
         keys = session.execute(select(Broadcast.idempotency_key)).scalars().all()
-        assert keys == [alerts.incident_alert_key(reference)]  # the help alert with its message is gone
+        assert keys == [alerts.incident_alert_key(reference)]  # the help alert and the notice are gone
+        alert = session.execute(select(Broadcast.text)).scalar_one()
+        assert "Nguyễn Minh Anh" not in alert and "05 -" not in alert
+        assert "• Người báo: (đã xóa theo yêu cầu của người báo)" in alert
         assert session.execute(select(InviteCode.used_by_account_id)).scalars().all().count(None) == 1
         assert privacy.forget_account(session, *PARENT).had_data is False

@@ -19,8 +19,8 @@ def test_purge_keeps_what_is_still_needed(any_db: str) -> None:
             InviteAttempt(channel=Channel.ZALO, external_id="u", attempted_at=NOW - timedelta(days=2)),
             InviteAttempt(channel=Channel.ZALO, external_id="u", attempted_at=NOW - timedelta(minutes=5)),
         ])
-    assert purge_expired(NOW) == {"processed_events": 1, "invite_attempts": 1}
+    assert purge_expired(NOW) == {"processed_events": 1, "invite_attempts": 1, "conversation_events": 0}
     with session_scope() as session:
         assert session.scalars(select(ProcessedEvent.event_id)).all() == ["new"]
         assert session.scalar(select(func.count()).select_from(InviteAttempt)) == 1
-    assert purge_expired(NOW) == {"processed_events": 0, "invite_attempts": 0}
+    assert purge_expired(NOW) == {"processed_events": 0, "invite_attempts": 0, "conversation_events": 0}
