@@ -1,7 +1,7 @@
 """hardening: keyed invite code hashes, reporter index
 
-Revision ID: 0003_hardening_core
-Revises: 0002
+Revision ID: 0004_hardening_core
+Revises: 0003_hardening_delivery
 
 Codes already in the database were stored as plain SHA-256: they are marked ``sha256`` and
 keep working until they expire (the codes themselves are not stored, so they cannot be
