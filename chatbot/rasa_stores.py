@@ -145,6 +145,12 @@ class ErasableSQLTrackerStore(ConversationErasure, SQLTrackerStore):
 class ErasablePostgresTrackerStore(ConversationErasure, PostgresTrackerStore):
     """The project's asyncpg store; it implements erasure and retention itself."""
 
+    async def erase_sender(self, sender_id: str) -> int:
+        return await PostgresTrackerStore.erase_sender(self, sender_id)
+
+    async def purge_before(self, cutoff_timestamp: float) -> int:
+        return await PostgresTrackerStore.purge_before(self, cutoff_timestamp)
+
 
 class EnvironmentTrackerStore(TrackerStore):
     """PostgreSQL (or another SQL) tracker store when ``TRACKER_STORE_URL`` is set, in-memory otherwise."""

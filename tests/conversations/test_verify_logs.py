@@ -74,7 +74,9 @@ def test_crafted_messages_get_a_polite_answer(assistant: Assistant, text: str) -
     assert replies and all(r.get("text", "Dạ").startswith("Dạ") for r in replies), replies
 
 
-@pytest.mark.parametrize("sender", ["a\u0000b", "x" * 300, "telegram:" + "9" * 200])
+# The REST channel answers 400 to sender ids over 128 characters (tests/connectors/test_inbound.py);
+# these pass it and must be handled by the actions' guard.
+@pytest.mark.parametrize("sender", ["a\u0000b", "x" * 128, "telegram:" + "9" * 110])
 def test_crafted_sender_ids_get_a_polite_answer(assistant: Assistant, sender: str) -> None:
     replies = assistant.say(sender, "lịch học hôm nay")
     assert replies and replies[0]["text"].startswith("Dạ")

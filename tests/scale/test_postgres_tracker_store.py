@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import (
     ActionExecuted,
     BotUttered,
@@ -26,7 +26,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from chatbot.postgres_tracker_store import INDEX_NAME, PostgresTrackerStore
-from chatbot.rasa_stores import EnvironmentTrackerStore
+from chatbot.rasa_stores import EnvironmentTrackerStore, ErasableSQLTrackerStore
 from tests.conftest import fresh_postgres
 from tests.scale.tracker_harness import run_replicas
 
@@ -247,9 +247,9 @@ def test_tracker_store_url_chooses_the_store(monkeypatch: pytest.MonkeyPatch, tr
     monkeypatch.setenv("TRACKER_STORE_URL", tracker_db_url)
     assert isinstance(EnvironmentTrackerStore(), PostgresTrackerStore)
     monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'rasa.db'}")
-    assert type(EnvironmentTrackerStore()) is SQLTrackerStore
+    assert type(EnvironmentTrackerStore()) is ErasableSQLTrackerStore
     monkeypatch.delenv("TRACKER_STORE_URL")
-    assert type(EnvironmentTrackerStore()) is InMemoryTrackerStore
+    assert type(EnvironmentTrackerStore()) is ErasableInMemoryTrackerStore
 
 
 # --- deletion and retention -------------------------------------------------------------------

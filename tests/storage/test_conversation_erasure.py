@@ -20,6 +20,7 @@ from chatbot.rasa_stores import (
     ConversationErasure,
     EnvironmentTrackerStore,
     ErasableInMemoryTrackerStore,
+    ErasablePostgresTrackerStore,
     ErasableSQLTrackerStore,
 )
 from chatbot.tracker_events import ERASE_SLOT, ERASE_VALUE, events, purge_old_conversations
@@ -53,8 +54,7 @@ def store(
         with fresh_postgres("tracker_erasure") as url:
             monkeypatch.setenv("TRACKER_STORE_URL", url)
             made = EnvironmentTrackerStore(DOMAIN)
-            yield made
-            made.engine.dispose()
+            yield made  # the asyncpg store's pool belongs to the test's loop; the database is dropped
         return
     yield EnvironmentTrackerStore(DOMAIN)
 
@@ -65,7 +65,9 @@ def _texts(tracker: DialogueStateTracker | None) -> list[str]:
 
 async def test_the_stores_are_the_erasable_ones(store: TrackerStore) -> None:
     assert isinstance(store, ConversationErasure)
-    assert isinstance(store, (ErasableInMemoryTrackerStore, ErasableSQLTrackerStore))
+    assert isinstance(
+        store, (ErasableInMemoryTrackerStore, ErasableSQLTrackerStore, ErasablePostgresTrackerStore)
+    )
 
 
 async def test_an_erasure_request_deletes_the_conversation_and_nothing_else(store: TrackerStore) -> None:

@@ -2,14 +2,14 @@
 
 import pytest
 from rasa.core.lock_store import InMemoryLockStore
-from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
+from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from chatbot.locks import AtomicRedisLockStore
 from chatbot.postgres_tracker_store import PostgresTrackerStore
-from chatbot.rasa_stores import EnvironmentLockStore, EnvironmentTrackerStore
+from chatbot.rasa_stores import EnvironmentLockStore, EnvironmentTrackerStore, ErasableSQLTrackerStore
 from chatbot.settings import SettingsError
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -36,7 +36,7 @@ async def test_tracker_store_on_postgresql(monkeypatch: pytest.MonkeyPatch, post
 
 def test_other_databases_get_rasas_sql_store(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
     monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'rasa.db'}")
-    assert type(EnvironmentTrackerStore(Domain.empty())) is SQLTrackerStore
+    assert type(EnvironmentTrackerStore(Domain.empty())) is ErasableSQLTrackerStore
 
 
 async def test_lock_store_on_redis(monkeypatch: pytest.MonkeyPatch) -> None:
