@@ -26,7 +26,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from chatbot.postgres_tracker_store import INDEX_NAME, PostgresTrackerStore
-from chatbot.rasa_stores import EnvironmentTrackerStore, ErasableSQLTrackerStore
+from chatbot.rasa_stores import EnvironmentTrackerStore, ErasableInMemoryTrackerStore, ErasableSQLTrackerStore
 from tests.conftest import fresh_postgres
 from tests.scale.tracker_harness import run_replicas
 
