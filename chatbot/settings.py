@@ -87,6 +87,26 @@ class Settings:
     telegram_bot_username: str | None = None
     zalo_oa_name: str | None = None
     delivery_redis_url: str | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    web_public_url: str = "http://127.0.0.1:8000"
+    web_cookie_secure: str = "auto"  # "auto": Secure when the request came over HTTPS
+    web_session_hours: int = 12
+    web_idle_minutes: int = 120
+    web_max_upload_mb: int = 5
+    web_sign_in_link_minutes: int = 10
+    web_sign_in_max_failures: int = 5
+    web_sign_in_window_minutes: int = 15
+    report_superior_body: str = "PHÒNG GD&ĐT THÀNH PHỐ HẠ LONG"
+    report_place: str = "Hạ Long"
+    report_recipient: str = "Phòng Giáo dục và Đào tạo thành phố Hạ Long"
+
+
+def _cookie_mode(name: str) -> str:
+    raw = (_env(name, "auto") or "auto").strip().lower()
+    if raw in {"auto", "true", "false"}:
+        return raw
+    raise SettingsError(f"{name} must be auto, true or false, got {raw!r}")
 
 
 def _build() -> Settings:
@@ -109,6 +129,20 @@ def _build() -> Settings:
         telegram_bot_username=_env("TELEGRAM_BOT_USERNAME"),
         zalo_oa_name=_env("ZALO_OA_NAME"),
         delivery_redis_url=_env("DELIVERY_REDIS_URL"),
+        web_host=_env("WEB_HOST", "127.0.0.1") or "127.0.0.1",
+        web_port=(port := _env_int("WEB_PORT", 8000)),
+        web_public_url=(_env("WEB_PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
+        web_cookie_secure=_cookie_mode("WEB_COOKIE_SECURE"),
+        web_session_hours=_env_int("WEB_SESSION_HOURS", 12),
+        web_idle_minutes=_env_int("WEB_IDLE_MINUTES", 120),
+        web_max_upload_mb=_env_int("WEB_MAX_UPLOAD_MB", 5),
+        web_sign_in_link_minutes=_env_int("WEB_SIGN_IN_LINK_MINUTES", 10),
+        web_sign_in_max_failures=_env_int("WEB_SIGN_IN_MAX_FAILURES", 5),
+        web_sign_in_window_minutes=_env_int("WEB_SIGN_IN_WINDOW_MINUTES", 15),
+        report_superior_body=_env("REPORT_SUPERIOR_BODY", Settings.report_superior_body)
+        or Settings.report_superior_body,
+        report_place=_env("REPORT_PLACE", Settings.report_place) or Settings.report_place,
+        report_recipient=_env("REPORT_RECIPIENT", Settings.report_recipient) or Settings.report_recipient,
     )
 
 

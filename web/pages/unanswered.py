@@ -1,0 +1,7 @@
+"""Not built yet."""
+
+from __future__ import annotations
+
+
+def routes() -> list:
+    return []

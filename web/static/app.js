@@ -1,0 +1,74 @@
+// Lớp học An toàn — small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  // Ask before destructive actions; stop a second click from sending a form twice.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      return;
+    }
+    if (form.getAttribute("target") === "_blank") {
+      return;  // a print sheet opens in a new tab; this page stays usable
+    }
+    if (form.dataset.sent === "1") {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sent = "1";
+    Array.prototype.forEach.call(form.querySelectorAll("button[type=submit], button:not([type])"), function (b) {
+      window.setTimeout(function () { b.disabled = true; }, 0);
+    });
+  });
+
+  // Close the account menu when clicking elsewhere.
+  document.addEventListener("click", function (event) {
+    var menu = document.querySelector(".account-menu[open]");
+    if (menu && !menu.contains(event.target)) {
+      menu.removeAttribute("open");
+    }
+  });
+
+  // Notice audience: show only the class or grade picker that the chosen scope needs.
+  function syncScope() {
+    var chosen = document.querySelector("input[name=scope]:checked");
+    if (!chosen) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("[data-scope]"), function (el) {
+      el.hidden = el.getAttribute("data-scope") !== chosen.value;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "scope") { syncScope(); }
+  });
+  syncScope();
+
+  // Live progress of a notice: poll its JSON and update the numbers in place.
+  var live = document.querySelector("[data-progress-url]");
+  if (live && window.fetch) {
+    var url = live.getAttribute("data-progress-url");
+    var timer = window.setInterval(function () {
+      window.fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          Object.keys(data.cells).forEach(function (key) {
+            var cell = document.getElementById(key);
+            if (cell) { cell.textContent = data.cells[key]; }
+          });
+          Object.keys(data.bars || {}).forEach(function (key) {
+            var bar = document.getElementById(key);
+            if (bar) { bar.style.width = data.bars[key] + "%"; }
+          });
+          if (data.finished) {
+            live.setAttribute("data-finished", "1");
+            var cancel = document.getElementById("cancel-form");
+            if (cancel) { cancel.hidden = true; }
+          }
+          if (data.finished && !data.receipts) { window.clearInterval(timer); }
+        })
+        .catch(function () {});
+    }, 2000);
+  }
+})();
