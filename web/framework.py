@@ -159,8 +159,9 @@ def new_form_token() -> str:
 
 
 def set_flash(response: Response, message: str) -> None:
-    response.set_cookie(FLASH_COOKIE, quote(message[:300]), max_age=120, path="/", httponly=True,
-                        samesite="lax")
+    response.set_cookie(
+        FLASH_COOKIE, quote(message[:300]), max_age=120, path="/", httponly=True, samesite="lax"
+    )
 
 
 def cookie_secure(request: Request) -> bool:
@@ -197,8 +198,18 @@ def sign_in_redirect(request: Request, expired: bool) -> RedirectResponse:
 
 def plain_error(status: int, message: str, title: str = "Không thực hiện được") -> HTMLResponse:
     """An error page for someone not signed in (no menu, no account)."""
-    html = render("error.html", user=None, role=None, role_label="", csrf_token="",
-                  new_form_token=new_form_token, menu=[], flash="", title=title, message=message)
+    html = render(
+        "error.html",
+        user=None,
+        role=None,
+        role_label="",
+        csrf_token="",
+        new_form_token=new_form_token,
+        menu=[],
+        flash="",
+        title=title,
+        message=message,
+    )
     return HTMLResponse(html, status_code=status)
 
 

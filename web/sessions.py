@@ -125,8 +125,12 @@ def clear_sign_in_failures(db: Session, username: str) -> None:
 
 
 def purge_sign_in_failures(db: Session, now: datetime | None = None) -> int:
-    return db.execute(delete(SignInFailure).where(SignInFailure.attempted_at <= _window(now or utcnow())))\
-        .rowcount or 0
+    return (
+        db.execute(
+            delete(SignInFailure).where(SignInFailure.attempted_at <= _window(now or utcnow()))
+        ).rowcount
+        or 0
+    )
 
 
 def tokens_match(given: str | None, expected: str | None) -> bool:

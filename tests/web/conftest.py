@@ -61,16 +61,29 @@ def _build_template(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert result.logins
         school = session.scalar(select(School).where(School.code == "THCS-HOASEN"))
         seed_families(session, school.id)
-        add_report(session, school.id, "6A", IncidentKind.STRANGER,
-                   "Có người lạ tên “abc” vào lớp Toán và bật micro.", "SC-2026-000101")
-        parent_7b = session.scalar(
-            select(Student).join(SchoolClass).where(SchoolClass.school_id == school.id,
-                                                   SchoolClass.name == "7B", Student.roll_number == 1)
+        add_report(
+            session,
+            school.id,
+            "6A",
+            IncidentKind.STRANGER,
+            "Có người lạ tên “abc” vào lớp Toán và bật micro.",
+            "SC-2026-000101",
         )
-        add_report(session, school.id, "7B", IncidentKind.SCAM,
-                   "Có người gọi điện xưng là cán bộ Phòng GD bán tài liệu ôn thi.", "SC-2026-000102",
-                   account=parent_7b and link_family(session, parent_7b, Channel.ZALO, "zalo-reporter-7b",
-                                                     acknowledged=True))
+        parent_7b = session.scalar(
+            select(Student)
+            .join(SchoolClass)
+            .where(SchoolClass.school_id == school.id, SchoolClass.name == "7B", Student.roll_number == 1)
+        )
+        add_report(
+            session,
+            school.id,
+            "7B",
+            IncidentKind.SCAM,
+            "Có người gọi điện xưng là cán bộ Phòng GD bán tài liệu ôn thi.",
+            "SC-2026-000102",
+            account=parent_7b
+            and link_family(session, parent_7b, Channel.ZALO, "zalo-reporter-7b", acknowledged=True),
+        )
         for username in (OFFICE, ADMIN, TEACHER_6A, TEACHER_6B):
             set_password(find_by_username(session, username), PASSWORD)
         other = School(code="THCS-BIENXANH", name="Trường THCS Biển Xanh")
@@ -86,12 +99,26 @@ def _build_template(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         session.add(secret_student)
         session.flush()
         link_family(session, secret_student, Channel.ZALO, "zalo-bienxanh-1", acknowledged=True)
-        add_report(session, other.id, "6A", IncidentKind.HARASSMENT, "Báo cáo riêng của Biển Xanh.",
-                   "SC-2026-000201")
-        create_account(session, username=OTHER_ADMIN, full_name="Quản trị Biển Xanh", role=WebRole.ADMIN,
-                       school=other, password=PASSWORD)
-        create_account(session, username="gv.bienxanh", full_name="Hoàng Văn Biển", role=WebRole.TEACHER,
-                       school=other, staff_member=teacher, password=PASSWORD)
+        add_report(
+            session, other.id, "6A", IncidentKind.HARASSMENT, "Báo cáo riêng của Biển Xanh.", "SC-2026-000201"
+        )
+        create_account(
+            session,
+            username=OTHER_ADMIN,
+            full_name="Quản trị Biển Xanh",
+            role=WebRole.ADMIN,
+            school=other,
+            password=PASSWORD,
+        )
+        create_account(
+            session,
+            username="gv.bienxanh",
+            full_name="Hoàng Văn Biển",
+            role=WebRole.TEACHER,
+            school=other,
+            staff_member=teacher,
+            password=PASSWORD,
+        )
         assert account_of_staff_member(session, teacher.id) is not None
     reset_engine()
 
@@ -136,8 +163,16 @@ class Browser:
         page = self.client.get(url).text
         return CSRF.search(page).group(1), FORM_TOKEN.search(page).group(1)
 
-    def post(self, url: str, data: dict | None = None, *, page: str = "/tai-khoan", csrf: bool = True,
-             once: bool = False, **kwargs):  # noqa: ANN201
+    def post(
+        self,
+        url: str,
+        data: dict | None = None,
+        *,
+        page: str = "/tai-khoan",
+        csrf: bool = True,
+        once: bool = False,
+        **kwargs,
+    ):  # noqa: ANN201
         data = dict(data or {})
         if once:
             data["csrf_token"], data["form_token"] = self.form_tokens(page)
@@ -149,8 +184,11 @@ class Browser:
 def sign_in(client: TestClient, username: str, password: str = PASSWORD):  # noqa: ANN201
     page = client.get("/dang-nhap")
     token = CSRF.search(page.text).group(1)
-    return client.post("/dang-nhap", data={"username": username, "password": password, "csrf_token": token},
-                       follow_redirects=False)
+    return client.post(
+        "/dang-nhap",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
 
 
 @pytest.fixture

@@ -46,8 +46,9 @@ def test_wrong_password_is_refused_in_vietnamese(browser_for) -> None:
 def test_sign_in_without_the_form_token_is_refused(browser_for) -> None:
     browser = browser_for(None)
     browser.get("/dang-nhap")
-    response = browser.client.post("/dang-nhap", data={"username": ADMIN, "password": PASSWORD},
-                                   follow_redirects=False)
+    response = browser.client.post(
+        "/dang-nhap", data={"username": ADMIN, "password": PASSWORD}, follow_redirects=False
+    )
     assert response.status_code == 403 and sessions_of(ADMIN) == 0
 
 
@@ -66,8 +67,12 @@ def test_next_never_leaves_the_site(browser_for, target: str) -> None:
     browser = browser_for(None)
     page = browser.get("/dang-nhap", params={"next": target})
     token = CSRF.search(page.text).group(1)
-    response = browser.client.post("/dang-nhap", params={"next": target}, follow_redirects=False,
-                                   data={"username": ADMIN, "password": PASSWORD, "csrf_token": token})
+    response = browser.client.post(
+        "/dang-nhap",
+        params={"next": target},
+        follow_redirects=False,
+        data={"username": ADMIN, "password": PASSWORD, "csrf_token": token},
+    )
     assert response.headers["location"] == "/tong-quan"
 
 
@@ -83,9 +88,16 @@ def test_an_expired_session_asks_to_sign_in_again_and_changes_nothing(browser_fo
     with session_scope() as session:
         long_ago = datetime.now(timezone.utc) - timedelta(hours=5)
         session.execute(update(WebSession).values(last_seen_at=long_ago))
-    response = browser.client.post("/tai-khoan/mat-khau", follow_redirects=False,
-                                   data={"csrf_token": token, "current": PASSWORD,
-                                         "new": "mot-mat-khau-moi-1", "again": "mot-mat-khau-moi-1"})
+    response = browser.client.post(
+        "/tai-khoan/mat-khau",
+        follow_redirects=False,
+        data={
+            "csrf_token": token,
+            "current": PASSWORD,
+            "new": "mot-mat-khau-moi-1",
+            "again": "mot-mat-khau-moi-1",
+        },
+    )
     assert response.status_code == 401
     assert "Phiên đăng nhập đã hết hạn" in response.text
     assert sign_in(browser_for(None).client, ADMIN).status_code == 303  # the old password still works
@@ -106,13 +118,16 @@ def test_sign_out_and_sign_out_everywhere(browser_for) -> None:
 
 def test_password_change_needs_the_current_password(browser_for) -> None:
     browser = browser_for(ADMIN)
-    wrong = browser.post("/tai-khoan/mat-khau", {"current": "khong-phai", "new": "mat-khau-moi-123",
-                                                 "again": "mat-khau-moi-123"})
+    wrong = browser.post(
+        "/tai-khoan/mat-khau",
+        {"current": "khong-phai", "new": "mat-khau-moi-123", "again": "mat-khau-moi-123"},
+    )
     assert wrong.status_code == 400 and "Mật khẩu hiện tại không đúng" in wrong.text
     short = browser.post("/tai-khoan/mat-khau", {"current": PASSWORD, "new": "ngan", "again": "ngan"})
     assert short.status_code == 400 and "ít nhất 10 ký tự" in short.text
-    ok = browser.post("/tai-khoan/mat-khau", {"current": PASSWORD, "new": "mat-khau-moi-123",
-                                              "again": "mat-khau-moi-123"})
+    ok = browser.post(
+        "/tai-khoan/mat-khau", {"current": PASSWORD, "new": "mat-khau-moi-123", "again": "mat-khau-moi-123"}
+    )
     assert ok.status_code == 303
     assert sign_in(browser_for(None).client, ADMIN, "mat-khau-moi-123").status_code == 303
 
@@ -130,15 +145,17 @@ def test_a_sign_in_link_works_once(browser_for) -> None:
     assert page.status_code == 200 and "Nguyễn Thị Lan" in page.text  # a link preview spends nothing
     assert browser.get(f"/dang-nhap/lien-ket/{token}").status_code == 200
     csrf = CSRF.search(page.text).group(1)
-    response = browser.client.post(f"/dang-nhap/lien-ket/{token}", data={"csrf_token": csrf},
-                                   follow_redirects=False)
+    response = browser.client.post(
+        f"/dang-nhap/lien-ket/{token}", data={"csrf_token": csrf}, follow_redirects=False
+    )
     assert response.status_code == 303 and sessions_of(TEACHER_6A) == 1
     again = browser_for(None)
     assert again.get(f"/dang-nhap/lien-ket/{token}").status_code == 410
     page = again.get("/dang-nhap")
     csrf = CSRF.search(page.text).group(1)
-    replay = again.client.post(f"/dang-nhap/lien-ket/{token}", data={"csrf_token": csrf},
-                               follow_redirects=False)
+    replay = again.client.post(
+        f"/dang-nhap/lien-ket/{token}", data={"csrf_token": csrf}, follow_redirects=False
+    )
     assert replay.status_code == 410 and "đã được dùng" in replay.text
     assert sessions_of(TEACHER_6A) == 1
 

@@ -20,7 +20,9 @@ BROKEN = HEADER + "6A,31,Đinh Văn Mới,31/02/2015,Nam\n6A,31,Lò Thị Mai,,N
 def students_of_6a() -> int:
     with session_scope() as session:
         return session.scalar(
-            select(func.count(Student.id)).join(SchoolClass).join(School)
+            select(func.count(Student.id))
+            .join(SchoolClass)
+            .join(School)
             .where(School.code == "THCS-HOASEN", SchoolClass.name == "6A")
         )
 
@@ -28,14 +30,18 @@ def students_of_6a() -> int:
 def upload(browser, content: bytes | str, name: str = "danh-sach.csv", kind: str = "roster", **fields):  # noqa: ANN001, ANN201
     data = {"kind": kind, "csrf_token": browser.csrf("/nhap-du-lieu"), **fields}
     body = content.encode("utf-8") if isinstance(content, str) else content
-    return browser.client.post("/nhap-du-lieu", data=data, files={"file": (name, body, "text/csv")},
-                               follow_redirects=False)
+    return browser.client.post(
+        "/nhap-du-lieu", data=data, files={"file": (name, body, "text/csv")}, follow_redirects=False
+    )
 
 
 def confirm(browser, page: str):  # noqa: ANN001, ANN201
     upload_token = re.search(r'name="upload" value="([^"]+)"', page).group(1)
-    data = {"csrf_token": CSRF.search(page).group(1), "form_token": FORM_TOKEN.search(page).group(1),
-            "upload": upload_token}
+    data = {
+        "csrf_token": CSRF.search(page).group(1),
+        "form_token": FORM_TOKEN.search(page).group(1),
+        "upload": upload_token,
+    }
     return browser.client.post("/nhap-du-lieu/xac-nhan", data=data, follow_redirects=False)
 
 
@@ -128,6 +134,9 @@ def test_only_a_school_administrator_imports(browser_for, username: str) -> None
     browser = browser_for(username)
     assert browser.get("/nhap-du-lieu").status_code == 403
     response = browser.client.post(
-        "/nhap-du-lieu", data={"kind": "roster", "csrf_token": browser.csrf()},
-        files={"file": ("a.csv", ROSTER.encode(), "text/csv")}, follow_redirects=False)
+        "/nhap-du-lieu",
+        data={"kind": "roster", "csrf_token": browser.csrf()},
+        files={"file": ("a.csv", ROSTER.encode(), "text/csv")},
+        follow_redirects=False,
+    )
     assert response.status_code == 403 and students_of_6a() == 30

@@ -31,15 +31,19 @@ from web.framework import ADMIN_ONLY, Ctx, Halt, page
 from web.scope import NotFound, school_for
 
 UPLOAD_KEPT = timedelta(hours=1)
-SAMPLES = {"roster": "roster.xlsx", "teachers": "teachers.xlsx", "timetable": "timetable.xlsx",
-           "holidays": "holidays.xlsx"}
+SAMPLES = {
+    "roster": "roster.xlsx",
+    "teachers": "teachers.xlsx",
+    "timetable": "timetable.xlsx",
+    "holidays": "holidays.xlsx",
+}
 ORDER_HINT = {
     "roster": "Nhập trước tiên. Học sinh đã có mà không còn trong tệp được giữ nguyên và liệt kê "
-              "để kiểm tra.",
+    "để kiểm tra.",
     "teachers": "Sau danh sách học sinh. Mỗi giáo viên, cán bộ mới được tạo tài khoản trang quản lý "
-                "(chưa có mật khẩu, đăng nhập bằng liên kết từ trợ lý).",
+    "(chưa có mật khẩu, đăng nhập bằng liên kết từ trợ lý).",
     "timetable": "Sau danh sách giáo viên. Tệp là toàn bộ thời khoá biểu của các lớp trong tệp: tiết "
-                 "không còn trong tệp sẽ bị bỏ.",
+    "không còn trong tệp sẽ bị bỏ.",
     "holidays": "Ngày nghỉ của trường; trợ lý không nhắc giờ học vào những ngày này.",
 }
 EXPIRED = "Tệp đã tải lên quá một giờ, đã được nhập, hoặc không phải của thầy cô. Hãy tải tệp lên lại."
@@ -47,8 +51,12 @@ EXPIRED = "Tệp đã tải lên quá một giờ, đã được nhập, hoặc 
 
 def _kinds() -> list[tuple[str, str, list[str], str]]:
     return [
-        (kind, KIND_LABELS[kind],
-         [f.label + ("" if f.required else " (không bắt buộc)") for f in module.FIELDS], ORDER_HINT[kind])
+        (
+            kind,
+            KIND_LABELS[kind],
+            [f.label + ("" if f.required else " (không bắt buộc)") for f in module.FIELDS],
+            ORDER_HINT[kind],
+        )
         for kind, module in IMPORTERS.items()
     ]
 
@@ -101,8 +109,12 @@ def dry_run(ctx: Ctx) -> Response:
     limit = get_settings().web_max_upload_mb
     suffix = Path(filename).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES and suffix != ".xls":
-        return _form(ctx, 415, message=f"{safe_filename(filename)}: chỉ nhận tệp Excel (.xlsx) hoặc .csv. "
-                                       "Chưa có gì thay đổi.", **chosen)
+        return _form(
+            ctx,
+            415,
+            message=f"{safe_filename(filename)}: chỉ nhận tệp Excel (.xlsx) hoặc .csv. Chưa có gì thay đổi.",
+            **chosen,
+        )
     if len(content) > limit * 1024 * 1024:
         return _form(ctx, 413, message=f"Tệp quá lớn: chỉ nhận tệp đến {limit} MB.", **chosen)
     try:
@@ -112,18 +124,33 @@ def dry_run(ctx: Ctx) -> Response:
     school = school_for(ctx.db, ctx.user)
     try:
         with ctx.db.begin_nested() as savepoint:
-            summary = import_bytes(ctx.db, school, kind, filename, content, dry_run=True,
-                                   class_name=class_name)
+            summary = import_bytes(
+                ctx.db, school, kind, filename, content, dry_run=True, class_name=class_name
+            )
             savepoint.rollback()
     except FileUnreadable as exc:
         return _form(ctx, 422, message=f"{exc}. Chưa có gì thay đổi.", **chosen)
     except ImportFailed as exc:
-        return _form(ctx, 422, problems=[str(p) for p in exc.problems],
-                     message=f"Không nhập được {exc.source}: có {len(exc.problems)} lỗi cần sửa. "
-                             "Chưa có gì thay đổi — sửa trong Excel rồi tải lên lại.", **chosen)
+        return _form(
+            ctx,
+            422,
+            problems=[str(p) for p in exc.problems],
+            message=f"Không nhập được {exc.source}: có {len(exc.problems)} lỗi cần sửa. "
+            "Chưa có gì thay đổi — sửa trong Excel rồi tải lên lại.",
+            **chosen,
+        )
     token = secrets.token_urlsafe(24)
-    ctx.db.add(ImportUpload(token_hash=token_hash(token), user_id=ctx.user.id, school_id=school.id, kind=kind,
-                            class_name=class_name, filename=safe_filename(filename), content=content))
+    ctx.db.add(
+        ImportUpload(
+            token_hash=token_hash(token),
+            user_id=ctx.user.id,
+            school_id=school.id,
+            kind=kind,
+            class_name=class_name,
+            filename=safe_filename(filename),
+            content=content,
+        )
+    )
     return _form(ctx, summary=summary, upload_token=token, **chosen)
 
 
@@ -146,13 +173,21 @@ def confirm(ctx: Ctx) -> Response:
     if upload is None:
         ctx.fail(410, EXPIRED, "Tệp không còn")
     try:
-        summary = import_bytes(ctx.db, school, upload.kind, upload.filename, upload.content,
-                               class_name=upload.class_name)
+        summary = import_bytes(
+            ctx.db, school, upload.kind, upload.filename, upload.content, class_name=upload.class_name
+        )
     except (FileUnreadable, ImportFailed) as exc:
         problems = [str(p) for p in getattr(exc, "problems", [])]
-        raise Halt(_form(ctx, 422, problems=problems, chosen_kind=upload.kind,
-                         message="Dữ liệu đã thay đổi từ lúc kiểm tra nên tệp không nhập được; chưa có gì "
-                                 "thay đổi. Hãy tải tệp lên lại.")) from exc
+        raise Halt(
+            _form(
+                ctx,
+                422,
+                problems=problems,
+                chosen_kind=upload.kind,
+                message="Dữ liệu đã thay đổi từ lúc kiểm tra nên tệp không nhập được; chưa có gì "
+                "thay đổi. Hãy tải tệp lên lại.",
+            )
+        ) from exc
     upload.used_at = datetime.now(timezone.utc)
     upload.content = b""
     ctx.audit("import", _audit_text(summary))
@@ -160,8 +195,10 @@ def confirm(ctx: Ctx) -> Response:
 
 
 def _audit_text(summary: ImportSummary) -> str:
-    return (f"{summary.kind}, {summary.source}: {summary.rows} dòng; thêm {summary.added}, cập nhật "
-            f"{summary.updated}, bỏ {summary.removed}")
+    return (
+        f"{summary.kind}, {summary.source}: {summary.rows} dòng; thêm {summary.added}, cập nhật "
+        f"{summary.updated}, bỏ {summary.removed}"
+    )
 
 
 @page(ADMIN_ONLY)

@@ -55,10 +55,16 @@ def _charts(statuses: list[ClassStatus], with_links: bool) -> tuple[BarChart, Ba
     def href(c: ClassStatus, missing: str) -> str | None:
         return f"/lop/{c.class_id}?thieu={missing}" if with_links else None
 
-    linked = BarChart("chart-linked", "Gia đình đã kết nối với trợ lý",
-                      [Bar(c.name, c.linked, c.total, href(c, "ket-noi")) for c in statuses])
-    acknowledged = BarChart("chart-ack", "Đã xác nhận đọc nội quy",
-                            [Bar(c.name, c.acknowledged, c.total, href(c, "xac-nhan")) for c in statuses])
+    linked = BarChart(
+        "chart-linked",
+        "Gia đình đã kết nối với trợ lý",
+        [Bar(c.name, c.linked, c.total, href(c, "ket-noi")) for c in statuses],
+    )
+    acknowledged = BarChart(
+        "chart-ack",
+        "Đã xác nhận đọc nội quy",
+        [Bar(c.name, c.acknowledged, c.total, href(c, "xac-nhan")) for c in statuses],
+    )
     return linked, acknowledged
 
 
@@ -85,6 +91,7 @@ def _office_overview(ctx: Ctx) -> Response:
     rows = []
     for school in visible_schools(ctx.db, ctx.user):
         rows.append((school, Totals.of(class_statuses(ctx.db, school))))
+
     def bars(figure: str) -> list[Bar]:
         return [Bar(s.code, getattr(t, figure), t.students, f"/tong-quan?truong={s.id}") for s, t in rows]
 
@@ -98,8 +105,14 @@ def _office_overview(ctx: Ctx) -> Response:
         unreachable=sum(t.unreachable for _, t in rows),
         open_reports=sum(t.open_reports for _, t in rows),
     )
-    return ctx.render("office_overview.html", rows=rows, city=city, linked_chart=chart,
-                      acknowledged_chart=ack_chart, rules_version=RULES_VERSION)
+    return ctx.render(
+        "office_overview.html",
+        rows=rows,
+        city=city,
+        linked_chart=chart,
+        acknowledged_chart=ack_chart,
+        rules_version=RULES_VERSION,
+    )
 
 
 @page(SCHOOL_ROLES)

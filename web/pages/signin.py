@@ -47,21 +47,42 @@ def safe_next(target: str | None) -> str:
 
 def _anonymous(template: str, request: Request, status: int = 200, **context: object) -> HTMLResponse:
     token = request.cookies.get(sessions.LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
-    html = render(template, user=None, role=None, role_label="", csrf_token=token,
-                  new_form_token=new_form_token, menu=[], flash="",
-                  next_path=safe_next(request.query_params.get("next")), **context)
+    html = render(
+        template,
+        user=None,
+        role=None,
+        role_label="",
+        csrf_token=token,
+        new_form_token=new_form_token,
+        menu=[],
+        flash="",
+        next_path=safe_next(request.query_params.get("next")),
+        **context,
+    )
     response = HTMLResponse(html, status_code=status)
     response.headers["Cache-Control"] = "no-store"
-    response.set_cookie(sessions.LOGIN_CSRF_COOKIE, token, max_age=3600, path="/", httponly=True,
-                        samesite="strict", secure=cookie_secure(request))
+    response.set_cookie(
+        sessions.LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=cookie_secure(request),
+    )
     return response
 
 
 def _signed_in(request: Request, token: str) -> RedirectResponse:
     response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     response.set_cookie(
-        sessions.SESSION_COOKIE, token, max_age=get_settings().web_session_hours * 3600, path="/",
-        httponly=True, samesite="lax", secure=cookie_secure(request),
+        sessions.SESSION_COOKIE,
+        token,
+        max_age=get_settings().web_session_hours * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request),
     )
     response.delete_cookie(sessions.LOGIN_CSRF_COOKIE, path="/")
     return response

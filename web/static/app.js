@@ -11,7 +11,9 @@
       return;
     }
     if (form.getAttribute("target") === "_blank") {
-      return;  // a print sheet opens in a new tab; this page stays usable
+      // A print sheet opens in a new tab; refresh this page for new figures and form tokens.
+      window.setTimeout(function () { window.location.reload(); }, 1200);
+      return;
     }
     if (form.dataset.sent === "1") {
       event.preventDefault();
