@@ -24,6 +24,8 @@ LABEL_LIMIT = 200  # Broadcast.audience length
 GROUPS = ("parents", "students", "teachers")
 FAMILIES = ("parents", "students")
 _LINK_ROLE = {"parents": Role.PARENT, "students": Role.STUDENT}
+GROUP_LABELS = {"parents": "phụ huynh", "students": "học sinh", "teachers": "giáo viên"}
+_LABEL_WORDS = {"grade": "khối", "class": "lớp", "students": "học sinh"}
 _STUDENT_ITEM = re.compile(r"^\s*([0-9A-Za-z.\-_]+)\s*:\s*(\d+)\s*$")
 
 
@@ -214,3 +216,18 @@ def classes_in_scope(session: Session, school_id: int | None, label: str) -> set
             ).scalars()
         )
     return names
+
+
+def describe(label: str) -> str:
+    """A label in words: ``school=HS;grade=6;class=6A,6B;to=parents`` → "Khối 6; lớp 6A, 6B — phụ huynh"."""
+    parts = dict(part.split("=", 1) for part in label.split(";") if "=" in part)
+    if not parts:
+        return label
+    described = [
+        f"{name} {parts[key].replace(',', ', ')}" for key, name in _LABEL_WORDS.items() if parts.get(key)
+    ]
+    text = "; ".join(described) or "toàn trường"
+    groups = [GROUP_LABELS[g] for g in parts.get("to", "").split(",") if g in GROUP_LABELS]
+    if groups:
+        text += " — " + ", ".join(groups)
+    return text[0].upper() + text[1:]

@@ -160,3 +160,15 @@ def cancel_notice(session: Session, broadcast: Broadcast, *, by: str, now: datet
     broadcast.cancelled_count = (broadcast.cancelled_count or 0) + removed
     session.flush()
     return removed
+
+
+def school_notices(session: Session, school_id: int, limit: int = 50) -> list[Broadcast]:
+    """The school's own notices (not reminders or alerts), newest first."""
+    return list(
+        session.scalars(
+            select(Broadcast)
+            .where(Broadcast.school_id == school_id, Broadcast.kind == BroadcastKind.ANNOUNCEMENT)
+            .order_by(Broadcast.id.desc())
+            .limit(limit)
+        )
+    )

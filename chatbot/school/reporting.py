@@ -31,6 +31,7 @@ from chatbot.db.models import (
     IncidentStatus,
     School,
 )
+from chatbot.delivery.audience import describe
 from chatbot.school.incidents_admin import (
     EXPORT_HEADERS,
     KIND_LABELS,
@@ -45,7 +46,6 @@ from chatbot.school.spreadsheets import Cell, fill_sheet
 from chatbot.school.status import ClassStatus, class_statuses, rate
 from chatbot.settings import RULES_VERSION, TIMEZONE
 
-_AUDIENCE_WORDS = {"grade": "khối", "class": "lớp", "students": "học sinh"}
 SECTION_OF_KIND = {kind: "Mục 3" if kind is IncidentKind.SCAM else "Mục 2" for kind in IncidentKind}
 
 
@@ -195,13 +195,7 @@ def incident_table(title: str, incidents: Sequence[IncidentReport]) -> Table:
 
 def audience_text(label: str) -> str:
     """ "school=HS;grade=6;class=6A,6B" (the delivery outbox's label) → "Khối 6; lớp 6A, 6B"."""
-    parts = dict(part.split("=", 1) for part in label.split(";") if "=" in part)
-    described = [f"{name} {parts[key].replace(',', ', ')}" for key, name in _AUDIENCE_WORDS.items()
-                 if parts.get(key)]
-    if not parts:
-        return label
-    text = "; ".join(described) or "toàn trường"
-    return text[0].upper() + text[1:]
+    return describe(label)
 
 
 def broadcast_table(report: TermReport) -> Table:

@@ -61,7 +61,7 @@
           });
           Object.keys(data.bars || {}).forEach(function (key) {
             var bar = document.getElementById(key);
-            if (bar) { bar.style.width = data.bars[key] + "%"; }
+            if (bar) { bar.setAttribute("width", String(data.bars[key])); }
           });
           if (data.finished) {
             live.setAttribute("data-finished", "1");
