@@ -15,6 +15,9 @@
       window.setTimeout(function () { window.location.reload(); }, 1200);
       return;
     }
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "post") {
+      return;  // searches and downloads may be sent again
+    }
     if (form.dataset.sent === "1") {
       event.preventDefault();
       return;
