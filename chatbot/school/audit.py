@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timezone
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatbot.db.models import AuditEvent, StaffUser
@@ -27,7 +27,6 @@ ACTION_LABELS = {
     "report_handled": "Xử lý sự vụ",
     "reports_exported": "Xuất danh sách sự vụ",
     "office_report": "Tải báo cáo Phòng GDĐT",
-    "names_viewed": "Xem danh sách học sinh",
 }
 DETAIL_LIMIT = 500
 
@@ -60,8 +59,8 @@ def record(
 def recent_events(
     session: Session, school_ids: Collection[int] | None, *, limit: int = 200
 ) -> list[AuditEvent]:
-    """The newest events, of the given schools (with the office's own) or of all (None)."""
+    """The newest events of the given schools, or of all (None)."""
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     if school_ids is not None:
-        query = query.where(or_(AuditEvent.school_id.in_(list(school_ids))))
+        query = query.where(AuditEvent.school_id.in_(list(school_ids)))
     return list(session.scalars(query))
