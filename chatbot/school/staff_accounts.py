@@ -241,3 +241,29 @@ def use_link(session: Session, token: str, now: datetime | None = None) -> Staff
 
 def count_accounts(session: Session) -> int:
     return session.scalar(select(func.count(StaffUser.id))) or 0
+
+
+def ensure_account(session: Session, member: StaffMember) -> StaffUser:
+    """The web app account of a staff member, made (without a password) if missing."""
+    existing = session.scalar(select(StaffUser).where(StaffUser.staff_member_id == member.id))
+    if existing is not None:
+        return existing
+    return create_account(
+        session,
+        username=suggest_username(session, member.full_name, member.email),
+        full_name=member.full_name,
+        role=ROLE_OF_STAFF[member.role],
+        school=member.school,
+        staff_member=member,
+    )
+
+
+def sign_in_link_for_staff(session: Session, staff_member_id: int, now: datetime | None = None) -> str | None:
+    """A one-time sign-in link for the staff member's account; None if that account is disabled."""
+    member = session.get(StaffMember, staff_member_id)
+    if member is None:
+        return None
+    user = ensure_account(session, member)
+    if not user.active:
+        return None
+    return issue_sign_in_link(session, user, now)
