@@ -95,8 +95,11 @@ def _office_overview(ctx: Ctx) -> Response:
     def bars(figure: str) -> list[Bar]:
         return [Bar(s.code, getattr(t, figure), t.students, f"/tong-quan?truong={s.id}") for s, t in rows]
 
-    chart = BarChart("chart-schools", "Gia đình đã kết nối, theo trường", bars("linked"))
-    ack_chart = BarChart("chart-schools-ack", "Đã xác nhận đọc nội quy, theo trường", bars("acknowledged"))
+    wide = {"width": 520, "label_width": 150}
+    chart = BarChart("chart-schools", "Gia đình đã kết nối, theo trường", bars("linked"), **wide)
+    ack_chart = BarChart(
+        "chart-schools-ack", "Đã xác nhận đọc nội quy, theo trường", bars("acknowledged"), **wide
+    )
     city = Totals(
         classes=sum(t.classes for _, t in rows),
         students=sum(t.students for _, t in rows),
