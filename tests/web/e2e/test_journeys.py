@@ -7,7 +7,9 @@ APIs and collects "Đã nhận", handle a report, download both report files and
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 
 from docx import Document
 from openpyxl import load_workbook
@@ -187,7 +189,7 @@ def test_download_both_report_files_and_open_them(open_page, shot) -> None:  # n
     shot(page, "13-bao-cao")
     with page.expect_download() as download:
         page.click("text=Tải bảng số liệu Excel")
-    workbook = load_workbook(download.value.path())
+    workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     assert download.value.suggested_filename == "bao-cao-THCS-HOASEN-20260905-20261231.xlsx"
     assert workbook["Tổng hợp"]["B2"].value == "Trường THCS Hoa Sen"
     assert len(workbook["Kết nối theo lớp"]._charts) == 1
