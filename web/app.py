@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -13,6 +16,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from chatbot.db.housekeeping import purge_expired
+from chatbot.delivery.periodic import run_periodically
 from chatbot.settings import get_settings
 from web.framework import plain_error
 from web.pages import (
@@ -30,6 +35,7 @@ from web.pages import (
 from web.scope import NotFound
 
 STATIC = Path(__file__).resolve().parent / "static"
+HOUSEKEEPING_SECONDS = 3600.0
 FORM_OVERHEAD = 256 * 1024  # room for the other fields of an upload form
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -138,9 +144,22 @@ def routes() -> list:
     ]
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Purge spent sessions, links, form tokens and uploads hourly (the worker does too)."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_periodically(stop, HOUSEKEEPING_SECONDS, purge_expired, first_delay=60))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
 def create_app() -> Starlette:
     return Starlette(
         routes=routes(),
         middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit)],
         exception_handlers={HTTPException: http_error, NotFound: not_found},
+        lifespan=lifespan,
     )

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from chatbot.db.models import SignInFailure, StaffUser, WebSession
@@ -88,15 +88,6 @@ def end_all_sessions(db: Session, user_id: int) -> int:
     return db.execute(delete(WebSession).where(WebSession.user_id == user_id)).rowcount or 0
 
 
-def purge_sessions(db: Session, now: datetime | None = None) -> int:
-    now = now or utcnow()
-    idle = timedelta(minutes=get_settings().web_idle_minutes)
-    result = db.execute(
-        delete(WebSession).where(or_(WebSession.expires_at <= now, WebSession.last_seen_at <= now - idle))
-    )
-    return result.rowcount or 0
-
-
 def _window(now: datetime) -> datetime:
     return now - timedelta(minutes=get_settings().web_sign_in_window_minutes)
 
@@ -122,15 +113,6 @@ def record_sign_in_failure(db: Session, username: str, address: str, now: dateti
 
 def clear_sign_in_failures(db: Session, username: str) -> None:
     db.execute(delete(SignInFailure).where(SignInFailure.username == username))
-
-
-def purge_sign_in_failures(db: Session, now: datetime | None = None) -> int:
-    return (
-        db.execute(
-            delete(SignInFailure).where(SignInFailure.attempted_at <= _window(now or utcnow()))
-        ).rowcount
-        or 0
-    )
 
 
 def tokens_match(given: str | None, expected: str | None) -> bool:
