@@ -97,6 +97,7 @@ class Settings:
     web_sign_in_link_minutes: int = 10
     web_sign_in_max_failures: int = 5
     web_sign_in_window_minutes: int = 15
+    web_forwarded_allow_ips: str = "127.0.0.1"
     report_superior_body: str = "PHÒNG GD&ĐT THÀNH PHỐ HẠ LONG"
     report_place: str = "Hạ Long"
     report_recipient: str = "Phòng Giáo dục và Đào tạo thành phố Hạ Long"
@@ -139,6 +140,7 @@ def _build() -> Settings:
         web_sign_in_link_minutes=_env_int("WEB_SIGN_IN_LINK_MINUTES", 10),
         web_sign_in_max_failures=_env_int("WEB_SIGN_IN_MAX_FAILURES", 5),
         web_sign_in_window_minutes=_env_int("WEB_SIGN_IN_WINDOW_MINUTES", 15),
+        web_forwarded_allow_ips=_env("WEB_FORWARDED_ALLOW_IPS", "127.0.0.1") or "127.0.0.1",
         report_superior_body=_env("REPORT_SUPERIOR_BODY", Settings.report_superior_body)
         or Settings.report_superior_body,
         report_place=_env("REPORT_PLACE", Settings.report_place) or Settings.report_place,

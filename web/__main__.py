@@ -21,7 +21,7 @@ def main() -> None:
         host=args.host,
         port=args.port,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=settings.web_forwarded_allow_ips,  # the proxy that sets X-Forwarded-For
         server_header=False,
         access_log=False,  # paths may carry a one-time sign-in token
         ws="none",  # Rasa pins an old websockets; the app needs none

@@ -36,18 +36,19 @@
     }
   });
 
-  // Notice audience: show only the class or grade picker that the chosen scope needs.
-  function syncScope() {
-    var chosen = document.querySelector("input[name=scope]:checked");
+  // Notice form: show only the pickers the chosen options need (data-scope, data-when).
+  function syncChoice(name) {
+    var chosen = document.querySelector("input[name=" + name + "]:checked");
     if (!chosen) { return; }
-    Array.prototype.forEach.call(document.querySelectorAll("[data-scope]"), function (el) {
-      el.hidden = el.getAttribute("data-scope") !== chosen.value;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-" + name + "]"), function (el) {
+      el.hidden = el.getAttribute("data-" + name) !== chosen.value;
     });
   }
   document.addEventListener("change", function (event) {
-    if (event.target.name === "scope") { syncScope(); }
+    if (event.target.name === "scope" || event.target.name === "when") { syncChoice(event.target.name); }
   });
-  syncScope();
+  syncChoice("scope");
+  syncChoice("when");
 
   // Live progress of a notice: poll its JSON and update the numbers in place.
   var live = document.querySelector("[data-progress-url]");
