@@ -141,3 +141,25 @@ def test_the_audit_log_shows_a_school_only_its_own_events(browser_for) -> None:
     assert ADMIN in office and OTHER_ADMIN in office
     with session_scope() as session:
         assert session.scalar(select(func.count(AuditEvent.id))) == 3
+
+
+def test_the_office_changes_no_data_through_any_form(browser_for) -> None:
+    own_account = {"/dang-nhap", "/dang-xuat", "/tai-khoan/mat-khau", "/tai-khoan/dang-xuat-moi-noi"}
+    urls = [url for url in _post_urls() if url not in own_account and not url.startswith("/dang-nhap/")]
+    office = browser_for(OFFICE)
+    before = _row_counts()
+    for url in urls:
+        data = {
+            "form_token": f"t-{url}",
+            "note": "x",
+            "role": "parent",
+            "text": "Thông báo",
+            "kind": "roster",
+            "upload": "x",
+            "scope": "school",
+            "group": "parents",
+        }
+        response = office.post(url, data)
+        assert response.status_code == 403, url
+        assert "chỉ xem số liệu và báo cáo" in response.text or "không có quyền" in response.text, url
+    assert _row_counts() == before

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chatbot.settings import PROJECT_ROOT
 from tests.conftest import unavailable
-from tests.delivery.conftest import TELEGRAM_TOKEN, ZALO_BOT_TOKEN
+from tests.delivery.conftest import TELEGRAM_TOKEN, ZALO_BOT_TOKEN, Fakes
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloAPI
 from tests.fakes.zalo_bot_api import FakeZaloBotAPI
@@ -42,30 +42,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@dataclass
-class Fakes:
-    telegram: FakeTelegramAPI
-    zalo: FakeZaloAPI
-    zalo_bot: FakeZaloBotAPI
-
-    def env(self) -> dict[str, str]:
-        return {
-            "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
-            "TELEGRAM_API_BASE_URL": self.telegram.base_url,
-            "ZALO_APP_ID": self.zalo.app_id,
-            "ZALO_APP_SECRET": self.zalo.app_secret,
-            "ZALO_OA_SECRET_KEY": "oa-secret",
-            "ZALO_ACCESS_TOKEN": "access-0",
-            "ZALO_REFRESH_TOKEN": "refresh-0",
-            "ZALO_API_BASE_URL": self.zalo.url,
-            "ZALO_OAUTH_BASE_URL": self.zalo.url,
-            "ZALO_BOT_TOKEN": ZALO_BOT_TOKEN,
-            "ZALO_BOT_API_BASE_URL": self.zalo_bot.base_url,
-            "QUIET_HOURS_START": "00:00",  # the journeys must not depend on the time of day
-            "QUIET_HOURS_END": "00:00",
-        }
 
 
 @dataclass
