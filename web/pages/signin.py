@@ -123,6 +123,7 @@ async def sign_in(request: Request) -> Response:
                 sessions.record_sign_in_failure(db, username or "-", address)
                 return None, WRONG_PASSWORD
             sessions.clear_sign_in_failures(db, username)
+            sessions.end_session(db, request.cookies.get(sessions.SESSION_COOKIE))  # no fixation
             audit.record(db, user, "sign_in")
             return sessions.start_session(db, user), ""
 
@@ -158,6 +159,7 @@ async def link_sign_in(request: Request) -> Response:
             user = use_link(db, token)
             if user is None:
                 return None
+            sessions.end_session(db, request.cookies.get(sessions.SESSION_COOKIE))
             audit.record(db, user, "sign_in_link")
             return sessions.start_session(db, user)
 
