@@ -29,6 +29,7 @@ COPY pyproject.toml README.md ./
 COPY chatbot ./chatbot
 COPY actions ./actions
 COPY connectors ./connectors
+COPY web ./web
 COPY deploy/credentials.yml ./credentials.yml
 COPY deploy/endpoints.yml ./endpoints.yml
 RUN pip install --no-deps -e . \

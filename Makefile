@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test lint train bench clean
+.PHONY: install demo serve test lint train bench screenshots clean
 
 install: $(STAMP)
 
@@ -31,6 +31,9 @@ serve: install
 test: install
 	$(BIN)/chatbot train
 	$(BIN)/python -m pytest
+
+screenshots: install
+	SCREENSHOTS_DIR=docs/web $(BIN)/python -m pytest tests/web/e2e -q -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check .

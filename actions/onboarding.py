@@ -71,6 +71,9 @@ def _welcome(student: LinkedStudent) -> str:
     )
 
 
+WEB_LOGIN_BUTTON = {"title": "Đăng nhập trang quản lý", "payload": "/web_login"}
+
+
 def _staff_welcome(outcome: LinkOutcome) -> str:
     staff = outcome.view.staff if outcome.view else None
     classes = ", ".join(staff.homeroom_class_names) if staff else ""
@@ -133,7 +136,7 @@ class ActionLinkAccount(SafeAction):
         elif outcome.role in (Role.TEACHER, Role.STAFF):
             prefix = "Dạ, tài khoản này đã được liên kết với thầy cô từ trước. " if (
                 outcome.status is LinkStatus.ALREADY_LINKED) else ""
-            dispatcher.utter_message(text=prefix + _staff_welcome(outcome))
+            dispatcher.utter_message(text=prefix + _staff_welcome(outcome), buttons=[WEB_LOGIN_BUTTON])
         else:
             await self._linked(dispatcher, outcome)
         return []

@@ -1,4 +1,4 @@
-"""Run the action server and the Rasa server together, and stop both cleanly."""
+"""Run the action server, the Rasa server and the staff web app together; stop all cleanly."""
 
 from __future__ import annotations
 
@@ -70,14 +70,16 @@ def start_servers(
     interface: str = "127.0.0.1",
     extra_rasa_args: Sequence[str] = (),
     log_dir: Path | None = None,
+    web_port: int | None = None,
 ) -> ServerSet:
-    """Start the action server, then the Rasa server with the REST and configured channels.
+    """Start the action server, then the Rasa server with the REST and configured channels,
+    and the staff web app on ``WEB_HOST``:``web_port`` (``WEB_PORT``; 0 leaves it out).
 
-    Both listen on loopback (the Rasa server on ``interface``), and share a secret for the
-    action calls.
+    Rasa and the action server listen on loopback (the Rasa server on ``interface``), and
+    share a secret for the action calls.
 
-    With ``log_dir`` the servers' output goes to ``actions.log`` and ``rasa.log`` there
-    instead of this terminal.
+    With ``log_dir`` the servers' output goes to ``actions.log``, ``rasa.log`` and
+    ``web.log`` there instead of this terminal.
     """
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
     # The action server only answers Rasa: a secret for this run unless one is configured.
@@ -104,7 +106,17 @@ def start_servers(
         env=env,
         **_output_to(log_dir, "rasa.log"),
     )
-    return ServerSet([actions, rasa])
+    processes = [actions, rasa]
+    settings = get_settings()
+    web_port = settings.web_port if web_port is None else web_port
+    if web_port:
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "web", "--host", settings.web_host, "--port", str(web_port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            **_output_to(log_dir, "web.log"),
+        ))
+    return ServerSet(processes)
 
 
 def _output_to(log_dir: Path | None, name: str) -> dict[str, object]:
@@ -116,11 +128,17 @@ def _output_to(log_dir: Path | None, name: str) -> dict[str, object]:
 
 
 def wait_until_ready(
-    servers: ServerSet, rasa_port: int = RASA_PORT, actions_port: int = ACTIONS_PORT, timeout: float = 300
+    servers: ServerSet,
+    rasa_port: int = RASA_PORT,
+    actions_port: int = ACTIONS_PORT,
+    timeout: float = 300,
+    web_port: int | None = None,
 ) -> None:
-    """Block until both servers answer their health checks; raise if one exits first."""
+    """Block until the servers answer their health checks; raise if one exits first."""
     deadline = time.monotonic() + timeout
     urls = [f"http://127.0.0.1:{actions_port}/health", f"http://127.0.0.1:{rasa_port}/"]
+    if web_port:
+        urls.append(f"http://127.0.0.1:{web_port}/suc-khoe")
     pending = list(urls)
     while pending:
         if not servers.alive():

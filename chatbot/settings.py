@@ -114,6 +114,20 @@ class Settings:
     incident_reports_per_account_per_hour: int = 3
     incident_alerts_per_class_per_hour: int = 5
     tracker_retention_days: int = 180
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    web_public_url: str = "http://127.0.0.1:8000"
+    web_cookie_secure: str = "auto"  # "auto": Secure when the request came over HTTPS
+    web_session_hours: int = 12
+    web_idle_minutes: int = 120
+    web_max_upload_mb: int = 5
+    web_sign_in_link_minutes: int = 10
+    web_sign_in_max_failures: int = 5
+    web_sign_in_window_minutes: int = 15
+    web_forwarded_allow_ips: str = "127.0.0.1"
+    report_superior_body: str = "PHÒNG GD&ĐT THÀNH PHỐ HẠ LONG"
+    report_place: str = "Hạ Long"
+    report_recipient: str = "Phòng Giáo dục và Đào tạo thành phố Hạ Long"
 
     @property
     def production(self) -> bool:
@@ -178,6 +192,13 @@ def _read_or_create_pepper(name: str) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
+def _cookie_mode(name: str) -> str:
+    raw = (_env(name, "auto") or "auto").strip().lower()
+    if raw in {"auto", "true", "false"}:
+        return raw
+    raise SettingsError(f"{name} must be auto, true or false, got {raw!r}")
+
+
 def _build() -> Settings:
     data_dir = default_data_dir()
     environment = _env_choice("CHATBOT_ENV", "development", ENVIRONMENTS)
@@ -208,6 +229,21 @@ def _build() -> Settings:
         incident_reports_per_account_per_hour=_env_positive("INCIDENT_REPORTS_PER_ACCOUNT_PER_HOUR", 3),
         incident_alerts_per_class_per_hour=_env_positive("INCIDENT_ALERTS_PER_CLASS_PER_HOUR", 5),
         tracker_retention_days=_env_positive("TRACKER_RETENTION_DAYS", 180),
+        web_host=_env("WEB_HOST", "127.0.0.1") or "127.0.0.1",
+        web_port=(port := _env_int("WEB_PORT", 8000)),
+        web_public_url=(_env("WEB_PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
+        web_cookie_secure=_cookie_mode("WEB_COOKIE_SECURE"),
+        web_session_hours=_env_int("WEB_SESSION_HOURS", 12),
+        web_idle_minutes=_env_int("WEB_IDLE_MINUTES", 120),
+        web_max_upload_mb=_env_int("WEB_MAX_UPLOAD_MB", 5),
+        web_sign_in_link_minutes=_env_int("WEB_SIGN_IN_LINK_MINUTES", 10),
+        web_sign_in_max_failures=_env_int("WEB_SIGN_IN_MAX_FAILURES", 5),
+        web_sign_in_window_minutes=_env_int("WEB_SIGN_IN_WINDOW_MINUTES", 15),
+        web_forwarded_allow_ips=_env("WEB_FORWARDED_ALLOW_IPS", "127.0.0.1") or "127.0.0.1",
+        report_superior_body=_env("REPORT_SUPERIOR_BODY", Settings.report_superior_body)
+        or Settings.report_superior_body,
+        report_place=_env("REPORT_PLACE", Settings.report_place) or Settings.report_place,
+        report_recipient=_env("REPORT_RECIPIENT", Settings.report_recipient) or Settings.report_recipient,
     )
 
 

@@ -21,9 +21,10 @@ from chatbot.cli.school import SchoolOption, fail, resolve_school
 from chatbot.cli.worker import close_senders, install_stop_signals
 from chatbot.db.engine import session_scope
 from chatbot.db.models import BroadcastKind, Channel
-from chatbot.delivery.audience import Audience, AudienceError, parse_students, recipients
+from chatbot.delivery.audience import Audience, AudienceError, parse_students
+from chatbot.delivery.notices import NoticeError, queue_notice
 from chatbot.delivery.outbound import load_senders
-from chatbot.delivery.outbox import Queued, backlog, derive_key, queue_broadcast, utcnow
+from chatbot.delivery.outbox import Queued, backlog, utcnow
 from chatbot.delivery.receipts import (
     Counts,
     broadcast_status,
@@ -74,31 +75,17 @@ def queue_from_cli(
     key: str | None,
     sender: str,
 ) -> Queued:
-    text = text.strip()
-    if not text:
+    if not text.strip():
         fail("nội dung --text đang trống")
     with session_scope() as session:
         school = resolve_school(session, school_code)
         audience = _audience(school.code, grades, classes, students)
         try:
-            accounts = recipients(session, school, audience)
-        except AudienceError as exc:
+            return queue_notice(
+                session, school, audience, text, sender=sender, ask_receipt=ask_receipt, key=key
+            )
+        except (AudienceError, NoticeError) as exc:
             fail(str(exc))
-        if not accounts:
-            fail("chưa có tài khoản nào của nhóm nhận này kết nối với trợ lý; chưa gửi gì")
-        label = audience.label(school.code)
-        today = utcnow().astimezone(TIMEZONE).date().isoformat()
-        return queue_broadcast(
-            session,
-            key=key or derive_key("cli", label, text, ask_receipt, today),
-            kind=BroadcastKind.ANNOUNCEMENT,
-            audience=label,
-            text=text,
-            account_ids=accounts,
-            sender=sender,
-            school_id=school.id,
-            ask_receipt=ask_receipt,
-        )
 
 
 def summary_table(title: str, total: Counts) -> Table:

@@ -25,6 +25,15 @@ def register(app: typer.Typer) -> None:
         load_and_print_demo(with_invites=invites)
 
 
+def show_logins(logins: list) -> None:
+    settings = get_settings()
+    typer.echo("")
+    typer.echo(f"Trang quản lý: {settings.web_public_url} — tài khoản thử (mật khẩu mới mỗi lần chạy):")
+    width = max(len(login.role) for login in logins)
+    for login in logins:
+        typer.echo(f"  {login.role:<{width}}  {login.username} / {login.password}")
+
+
 def load_and_print_demo(with_invites: bool = True) -> None:
     """Load the demo school idempotently and print fresh invite codes to try."""
     upgrade_database()
@@ -34,6 +43,8 @@ def load_and_print_demo(with_invites: bool = True) -> None:
     typer.echo(f"{verb} {DEMO_SCHOOL_NAME} (mã {DEMO_SCHOOL_CODE}).")
     for summary in result.summaries:
         show_summary(summary)
+    if result.logins:
+        show_logins(result.logins)
     if not result.invites:
         return
     bot = get_settings().telegram_bot_username

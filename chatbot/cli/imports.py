@@ -49,6 +49,8 @@ def show_summary(summary: ImportSummary) -> None:
     _listing("Bỏ khỏi thời khoá biểu vì không còn trong tệp", summary.removed_items)
     _listing("Có trong hệ thống nhưng không có trong tệp (giữ nguyên, không xoá)", summary.missing)
     _listing("Cần kiểm tra", summary.warnings)
+    verb = "Sẽ tạo" if summary.dry_run else "Đã tạo"
+    _listing(f"{verb} tài khoản web (chưa có mật khẩu)", summary.accounts)
     if summary.dry_run:
         typer.echo("Chạy thử: chưa lưu gì. Bỏ --dry-run để nhập thật.")
     elif summary.changed:

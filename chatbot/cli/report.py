@@ -1,4 +1,4 @@
-"""``chatbot report``: the period report for the education office, as XLSX and Markdown."""
+"""``chatbot report``: the period report for the education office, as XLSX, Word and Markdown."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 
 from chatbot.cli.school import SchoolOption, day_option, fail, resolve_school
 from chatbot.db.engine import session_scope
+from chatbot.school.report_letter import write_letter
 from chatbot.school.reporting import ReportError, build_report, write_report
 from chatbot.settings import get_settings
 
@@ -34,6 +35,7 @@ def register(app: typer.Typer) -> None:
                 fail(str(exc))
             try:
                 xlsx_path, md_path = write_report(term, out_dir)
+                docx_path = write_letter(term, out_dir)
             except OSError as exc:
                 fail(f"{out_dir}: không ghi được báo cáo ({exc.strerror})")
         typer.echo(f"Báo cáo {found.name}, từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}:")
@@ -43,5 +45,6 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"  Gia đình đã kết nối: {term.linked}/{term.students} · "
                    f"đã xác nhận nội quy: {term.acknowledged}/{term.students}")
         typer.echo(f"  Excel: {xlsx_path}")
+        typer.echo(f"  Văn bản (Word, thể thức Nghị định 30/2020/NĐ-CP): {docx_path}")
         typer.echo(f"  Văn bản (Markdown): {md_path}")
         typer.echo("Hãy đọc lại, bổ sung mục “Đề xuất, kiến nghị” rồi gửi Phòng GDĐT.")

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     Time,
@@ -62,6 +63,15 @@ class Role(str, enum.Enum):
 class StaffRole(str, enum.Enum):
     TEACHER = "teacher"
     STAFF = "staff"
+
+
+class WebRole(str, enum.Enum):
+    """What a web app account may do: the city office reads every school, a school's
+    administrator does everything in it, a teacher works with their own classes."""
+
+    OFFICE = "office"
+    ADMIN = "admin"
+    TEACHER = "teacher"
 
 
 class IncidentKind(str, enum.Enum):
@@ -355,6 +365,10 @@ class Broadcast(Base):
     urgent = Column(Boolean, nullable=False, default=False)
     sender = Column(String(120), nullable=False)
     created_at = Column(_tz(), nullable=False, default=utcnow)
+    scheduled_for = Column(_tz())  # sent from this moment on, when staff chose a time
+    cancelled_at = Column(_tz())
+    cancelled_by = Column(String(120))
+    cancelled_count = Column(Integer, nullable=False, default=0, server_default="0")  # queued ones removed
 
     deliveries = relationship("Delivery", back_populates="broadcast", passive_deletes=True)
 
@@ -418,3 +432,106 @@ class ProcessedEvent(Base):
     in_progress = Column(Boolean, nullable=False, default=False, server_default=false())
 
     __table_args__ = (UniqueConstraint("channel", "event_id"),)
+
+
+class StaffUser(Base):
+    """A sign-in account of the staff web app.
+
+    Office accounts have no school; the others belong to one. A teacher's account is tied to
+    their :class:`StaffMember`, whose homeroom classes are what the teacher may see. Accounts
+    made by the teachers' import have no password until one is set; they sign in through the
+    one-time link the assistant sends to the teacher's linked chat.
+    """
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(120), nullable=False, unique=True)
+    full_name = Column(String(120), nullable=False)
+    role = Column(_enum(WebRole, "web_role"), nullable=False)
+    school_id = Column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
+    staff_member_id = Column(ForeignKey("staff_members.id", ondelete="SET NULL"), unique=True)
+    password_hash = Column(String(255))
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(_tz(), nullable=False, default=utcnow)
+
+    school = relationship("School")
+    staff_member = relationship("StaffMember")
+
+
+class WebSession(Base):
+    """A signed-in browser; the cookie holds a random token, the table only its hash."""
+
+    __tablename__ = "web_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    user_id = Column(ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(_tz(), nullable=False, default=utcnow)
+    last_seen_at = Column(_tz(), nullable=False, default=utcnow)
+    expires_at = Column(_tz(), nullable=False, index=True)
+
+
+class SignInLink(Base):
+    """A one-time sign-in link sent to a teacher's linked chat (hash of the token only)."""
+
+    __tablename__ = "web_sign_in_links"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    user_id = Column(ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(_tz(), nullable=False, default=utcnow)
+    expires_at = Column(_tz(), nullable=False, index=True)
+    used_at = Column(_tz())
+
+
+class SignInFailure(Base):
+    """A failed password sign-in, for the rate limit per account name and per address."""
+
+    __tablename__ = "web_sign_in_failures"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(120), nullable=False, index=True)
+    address = Column(String(64), nullable=False, index=True)
+    attempted_at = Column(_tz(), nullable=False, default=utcnow, index=True)
+
+
+class UsedFormToken(Base):
+    """A submitted form's one-time token, so a form sent twice changes data once."""
+
+    __tablename__ = "web_used_form_tokens"
+
+    token_hash = Column(String(64), primary_key=True)
+    used_at = Column(_tz(), nullable=False, default=utcnow, index=True)
+
+
+class ImportUpload(Base):
+    """An uploaded import file between its dry run and the confirmation (kept an hour)."""
+
+    __tablename__ = "web_import_uploads"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    user_id = Column(ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    school_id = Column(ForeignKey("schools.id", ondelete="CASCADE"), nullable=False)
+    kind = Column(String(16), nullable=False)
+    class_name = Column(String(16))
+    filename = Column(String(200), nullable=False)
+    content = Column(LargeBinary, nullable=False)
+    created_at = Column(_tz(), nullable=False, default=utcnow, index=True)
+    used_at = Column(_tz())
+
+
+class AuditEvent(Base):
+    """A sensitive action in the web app: who sent, handled, imported or exported what."""
+
+    __tablename__ = "audit_events"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(_tz(), nullable=False, default=utcnow, index=True)
+    user_id = Column(ForeignKey("staff_users.id", ondelete="SET NULL"), index=True)
+    username = Column(String(120), nullable=False)
+    school_id = Column(ForeignKey("schools.id", ondelete="SET NULL"), index=True)
+    action = Column(String(40), nullable=False)
+    detail = Column(String(500), nullable=False, default="")

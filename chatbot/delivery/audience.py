@@ -1,8 +1,11 @@
 """Who a broadcast goes to: a school, grades, classes or listed students, and their accounts.
 
 An :class:`Audience` names students; the recipients are the *active* chat accounts linked to
-those students (parents and the students themselves), each account once. Its label, stored on
-the broadcast, reads like ``school=HS;grade=6;class=6A,6B;students=6A:1,6A:5``.
+those students (parents and the students themselves, or only one of the two groups), and, when
+asked, the teachers of those students (their homeroom teachers; for a whole school every staff
+member), each account once. Its label, stored on the broadcast, reads like
+``school=HS;grade=6;class=6A,6B;students=6A:1,6A:5`` (``;to=parents,teachers`` when the groups
+are not the default parents and students).
 """
 
 from __future__ import annotations
@@ -14,10 +17,15 @@ from sqlalchemy import distinct, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from chatbot.db.models import AccountLink, ChatAccount, School, SchoolClass, Student
+from chatbot.db.models import AccountLink, ChatAccount, Role, School, SchoolClass, StaffMember, Student
 from chatbot.delivery.outbox import prefer_hash_joins
 
 LABEL_LIMIT = 200  # Broadcast.audience length
+GROUPS = ("parents", "students", "teachers")
+FAMILIES = ("parents", "students")
+_LINK_ROLE = {"parents": Role.PARENT, "students": Role.STUDENT}
+GROUP_LABELS = {"parents": "phụ huynh", "students": "học sinh", "teachers": "giáo viên"}
+_LABEL_WORDS = {"grade": "khối", "class": "lớp", "students": "học sinh"}
 _STUDENT_ITEM = re.compile(r"^\s{0,8}([0-9A-Za-z.\-_]{1,32})\s{0,8}:\s{0,8}(\d{1,9})\s{0,8}$")
 
 
@@ -33,6 +41,14 @@ class Audience:
     grades: tuple[int, ...] = ()
     classes: tuple[str, ...] = ()
     students: tuple[tuple[str, int], ...] = ()
+    groups: tuple[str, ...] = FAMILIES  # of GROUPS
+
+    def __post_init__(self) -> None:
+        unknown = set(self.groups) - set(GROUPS)
+        if unknown:
+            raise AudienceError(f"nhóm nhận không hợp lệ: {', '.join(sorted(unknown))}")
+        if not self.groups:
+            raise AudienceError("chưa chọn nhóm nhận (phụ huynh, học sinh hoặc giáo viên)")
 
     @property
     def whole_school(self) -> bool:
@@ -41,6 +57,8 @@ class Audience:
     def label(self, school_code: str | None = None) -> str:
         """A canonical, readable description (at most 200 characters)."""
         parts = [f"school={school_code or self.school or ''}"]
+        if set(self.groups) != set(FAMILIES):
+            parts.append("to=" + ",".join(g for g in GROUPS if g in self.groups))
         if self.grades:
             parts.append("grade=" + ",".join(str(g) for g in sorted(set(self.grades))))
         if self.classes:
@@ -129,20 +147,46 @@ def student_query(session: Session, school: School, audience: Audience) -> Selec
     return query.where(or_(*conditions))
 
 
-def recipient_query(students: Select) -> Select:
-    """``SELECT DISTINCT chat_accounts.id`` of active accounts linked to ``students``."""
-    return (
+def recipient_query(students: Select, groups: tuple[str, ...] = FAMILIES) -> Select:
+    """``SELECT DISTINCT chat_accounts.id`` of active accounts linked to ``students`` in the
+    family ``groups`` (parents, students)."""
+    roles = [_LINK_ROLE[g] for g in groups if g in _LINK_ROLE]
+    query = (
         select(distinct(ChatAccount.id))
         .join(AccountLink, AccountLink.account_id == ChatAccount.id)
         .where(AccountLink.student_id.in_(students.scalar_subquery()), ChatAccount.active.is_(True))
     )
+    if set(roles) != set(_LINK_ROLE.values()):
+        query = query.where(AccountLink.role.in_(roles))
+    return query
+
+
+def teacher_query(school: School, audience: Audience, students: Select) -> Select:
+    """``SELECT DISTINCT chat_accounts.id`` of the active chat accounts of the audience's
+    teachers: every staff member for a whole school, else the students' homeroom teachers."""
+    if audience.whole_school:
+        staff = select(StaffMember.id).where(StaffMember.school_id == school.id)
+    else:
+        staff = (
+            select(SchoolClass.homeroom_teacher_id)
+            .join(Student, Student.class_id == SchoolClass.id)
+            .where(Student.id.in_(students.scalar_subquery()), SchoolClass.homeroom_teacher_id.is_not(None))
+        )
+    return select(distinct(ChatAccount.id)).where(
+        ChatAccount.staff_member_id.in_(staff.scalar_subquery()), ChatAccount.active.is_(True)
+    )
 
 
 def recipients(session: Session, school: School, audience: Audience) -> list[int]:
-    """Ids of the active accounts linked to the audience's students, each once, sorted."""
+    """Ids of the audience's active accounts, each once, sorted."""
     prefer_hash_joins(session)
-    query = recipient_query(student_query(session, school, audience))
-    return sorted(session.execute(query).scalars())
+    students = student_query(session, school, audience)
+    found: set[int] = set()
+    if set(audience.groups) & set(FAMILIES):
+        found |= set(session.execute(recipient_query(students, audience.groups)).scalars())
+    if "teachers" in audience.groups:
+        found |= set(session.execute(teacher_query(school, audience, students)).scalars())
+    return sorted(found)
 
 
 def class_recipients(session: Session, class_id: int) -> list[int]:
@@ -172,3 +216,18 @@ def classes_in_scope(session: Session, school_id: int | None, label: str) -> set
             ).scalars()
         )
     return names
+
+
+def describe(label: str) -> str:
+    """A label in words: ``school=HS;grade=6;class=6A,6B;to=parents`` → "Khối 6; lớp 6A, 6B — phụ huynh"."""
+    parts = dict(part.split("=", 1) for part in label.split(";") if "=" in part)
+    if not parts:
+        return label
+    described = [
+        f"{name} {parts[key].replace(',', ', ')}" for key, name in _LABEL_WORDS.items() if parts.get(key)
+    ]
+    text = "; ".join(described) or "toàn trường"
+    groups = [GROUP_LABELS[g] for g in parts.get("to", "").split(",") if g in GROUP_LABELS]
+    if groups:
+        text += " — " + ", ".join(groups)
+    return text[0].upper() + text[1:]

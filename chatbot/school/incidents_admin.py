@@ -6,7 +6,7 @@ school's. Dates filter on when the incident happened, in school-local days.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -45,6 +45,7 @@ class IncidentFilter:
     kind: IncidentKind | None = None
     date_from: date | None = None
     date_to: date | None = None
+    class_id: int | None = None
 
 
 def local_start(day: date) -> datetime:
@@ -56,10 +57,23 @@ def local_text(moment: datetime | None) -> str:
     return moment.astimezone(TIMEZONE).strftime("%d/%m/%Y %H:%M") if moment else ""
 
 
-def find_incidents(session: Session, school: School, criteria: IncidentFilter) -> list[IncidentReport]:
-    query = select(IncidentReport).where(
-        or_(IncidentReport.school_id == school.id, IncidentReport.school_id.is_(None))
-    )
+def find_incidents(
+    session: Session,
+    school: School | None,
+    criteria: IncidentFilter,
+    *,
+    class_ids: Collection[int] | None = None,
+    include_unassigned: bool = True,
+) -> list[IncidentReport]:
+    """Reports of ``school`` (None: every school) matching ``criteria``; with ``class_ids``
+    only those of these classes; reports without a school too unless ``include_unassigned``
+    is False."""
+    query = select(IncidentReport)
+    if school is not None:
+        mine = IncidentReport.school_id == school.id
+        query = query.where(or_(mine, IncidentReport.school_id.is_(None)) if include_unassigned else mine)
+    if class_ids is not None:
+        query = query.where(IncidentReport.class_id.in_(list(class_ids)))
     if criteria.status is not None:
         query = query.where(IncidentReport.status == criteria.status)
     if criteria.kind is not None:
@@ -68,6 +82,8 @@ def find_incidents(session: Session, school: School, criteria: IncidentFilter) -
         query = query.join(SchoolClass, SchoolClass.id == IncidentReport.class_id).where(
             SchoolClass.name == criteria.class_name
         )
+    if criteria.class_id is not None:
+        query = query.where(IncidentReport.class_id == criteria.class_id)
     if criteria.date_from is not None:
         query = query.where(IncidentReport.occurred_at >= local_start(criteria.date_from))
     if criteria.date_to is not None:

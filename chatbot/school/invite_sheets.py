@@ -91,7 +91,10 @@ def _card(batch: InviteBatch, invite: IssuedInvite, bot_username: str | None, za
     return "\n".join(lines)
 
 
-def render_html(batch: InviteBatch, *, bot_username: str | None, zalo_oa: str | None) -> str:
+def render_html(
+    batch: InviteBatch, *, bot_username: str | None, zalo_oa: str | None, regenerate_hint: str | None = None
+) -> str:
+    """The printable sheet; ``regenerate_hint`` (HTML) tells how to replace a lost card."""
     role = ROLE_LABELS[batch.role]
     title = f"Mã mời kết nối trợ lý — {batch.school_name} — Lớp {batch.class_name} — {role}"
     expires = _local_day(batch.issued[0].expires_at) if batch.issued else ""
@@ -100,7 +103,8 @@ def render_html(batch: InviteBatch, *, bot_username: str | None, zalo_oa: str | 
         title=html.escape(title),
         count=len(batch.issued),
         expires=expires,
-        class_name=html.escape(batch.class_name),
+        regenerate_hint=regenerate_hint
+        or f"<code>chatbot invites --class {html.escape(batch.class_name)} --regenerate</code>",
         cards=cards,
     )
 

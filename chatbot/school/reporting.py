@@ -4,11 +4,13 @@ The dispatch asks schools to report "khi có sự vụ đột xuất và định
 kết năm học": incidents (section 2) and impersonation scams (section 3) by type, class and
 status with the actions taken, and how far families were informed (1.2.b, 1.2.d): accounts
 linked and rules acknowledged per class, as of the period's last day. Written as an XLSX
-workbook (one sheet per table) and a Markdown letter with the same figures.
+workbook (one sheet per table, with native charts), a Markdown letter and a Word letter in the
+administrative layout (:mod:`chatbot.school.report_letter`) with the same figures.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -18,6 +20,8 @@ from pathlib import Path
 
 from babel.numbers import format_percent
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
@@ -31,6 +35,7 @@ from chatbot.db.models import (
     IncidentStatus,
     School,
 )
+from chatbot.delivery.audience import describe
 from chatbot.school.incidents_admin import (
     EXPORT_HEADERS,
     KIND_LABELS,
@@ -45,7 +50,6 @@ from chatbot.school.spreadsheets import Cell, fill_sheet
 from chatbot.school.status import ClassStatus, class_statuses, rate
 from chatbot.settings import RULES_VERSION, TIMEZONE
 
-_AUDIENCE_WORDS = {"grade": "khối", "class": "lớp", "students": "học sinh"}
 SECTION_OF_KIND = {kind: "Mục 3" if kind is IncidentKind.SCAM else "Mục 2" for kind in IncidentKind}
 
 
@@ -195,18 +199,12 @@ def incident_table(title: str, incidents: Sequence[IncidentReport]) -> Table:
 
 def audience_text(label: str) -> str:
     """ "school=HS;grade=6;class=6A,6B" (the delivery outbox's label) → "Khối 6; lớp 6A, 6B"."""
-    parts = dict(part.split("=", 1) for part in label.split(";") if "=" in part)
-    described = [f"{name} {parts[key].replace(',', ', ')}" for key, name in _AUDIENCE_WORDS.items()
-                 if parts.get(key)]
-    if not parts:
-        return label
-    text = "; ".join(described) or "toàn trường"
-    return text[0].upper() + text[1:]
+    return describe(label)
 
 
 def broadcast_table(report: TermReport) -> Table:
     rows: list[list[Cell]] = [
-        [local_text(b.created_at), audience_text(b.audience), _shorten(b.text, 120), b.recipients,
+        [local_text(b.created_at), audience_text(b.audience), shorten(b.text, 120), b.recipients,
          b.delivered, b.confirmed if b.ask_receipt else ""]
         for b in report.broadcasts
     ]
@@ -214,8 +212,8 @@ def broadcast_table(report: TermReport) -> Table:
     return Table("Thông báo đã gửi", headers, rows)
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{part}/{whole} ({_percent(rate(part, whole))})"
+def share_text(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({percent_text(rate(part, whole))})"
 
 
 def period_text(report: TermReport) -> str:
@@ -233,8 +231,9 @@ def summary_rows(report: TermReport) -> list[list[Cell]]:
         ["Ngày lập", made_on(report)],
         ["Số lớp", len(report.classes)],
         ["Số học sinh", report.students],
-        ["Gia đình đã kết nối với trợ lý", _share(report.linked, report.students)],
-        [f"Đã xác nhận nội quy (phiên bản {RULES_VERSION})", _share(report.acknowledged, report.students)],
+        ["Gia đình đã kết nối với trợ lý", share_text(report.linked, report.students)],
+        [f"Đã xác nhận nội quy (phiên bản {RULES_VERSION})",
+         share_text(report.acknowledged, report.students)],
         ["Thông báo đã gửi đến gia đình", len(report.broadcasts)],
         ["Sự vụ mất an ninh, an toàn (mục 2)", len(report.safety_incidents)],
         ["Báo cáo mạo danh, lừa đảo (mục 3)", len(report.scams)],
@@ -255,20 +254,67 @@ def tables(report: TermReport) -> list[Table]:
     ]
 
 
-def write_xlsx(report: TermReport, path: Path) -> None:
+def workbook_of(report: TermReport) -> Workbook:
+    """One sheet per table, with native Excel charts of the rates per class and of the incidents."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for table in tables(report):
         fill_sheet(workbook.create_sheet(table.title[:31]), table.headers, table.rows,
                    percent_columns=table.percent_columns)
-    workbook.save(path)
+    _rate_chart(workbook[onboarding_table(report).title[:31]], len(report.classes))
+    _kind_chart(workbook[kind_table(report).title[:31]], len(KIND_LABELS))
+    return workbook
 
 
-def _percent(value: float) -> str:
+def _rate_chart(sheet: Worksheet, classes: int) -> None:
+    """Clustered bars: the rate of families linked and of rules acknowledged, per class."""
+    if not classes:
+        return
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "Tỉ lệ gia đình kết nối và xác nhận nội quy theo lớp"
+    chart.y_axis.title = "Tỉ lệ"
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+    for column in (5, 7):  # "Tỉ lệ kết nối", "Tỉ lệ xác nhận"
+        data = Reference(sheet, min_col=column, min_row=1, max_row=classes + 1)
+        chart.add_data(data, titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=classes + 1))
+    chart.height, chart.width = 9, max(16, classes * 1.6)
+    sheet.add_chart(chart, f"A{classes + 4}")
+
+
+def _kind_chart(sheet: Worksheet, kinds: int) -> None:
+    """Stacked bars: incidents of each kind, handled and not yet handled."""
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = "Sự vụ theo loại"
+    chart.x_axis.title = "Loại sự vụ"
+    for column in (4, 5):  # "Đã xử lý", "Chưa xử lý"
+        data = Reference(sheet, min_col=column, min_row=1, max_row=kinds + 1)
+        chart.add_data(data, titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=kinds + 1))
+    chart.height, chart.width = 8, 18
+    sheet.add_chart(chart, f"A{kinds + 4}")
+
+
+def write_xlsx(report: TermReport, path: Path) -> None:
+    workbook_of(report).save(path)
+
+
+def xlsx_bytes(report: TermReport) -> bytes:
+    buffer = io.BytesIO()
+    workbook_of(report).save(buffer)
+    return buffer.getvalue()
+
+
+def percent_text(value: float) -> str:
     return format_percent(value, "#,##0.0%", locale="vi")
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -281,7 +327,7 @@ def _md(text: str) -> str:
 def _markdown_table(table: Table) -> str:
     def cell(index: int, value: Cell) -> str:
         if index in table.percent_columns and isinstance(value, float):
-            return _percent(value)
+            return percent_text(value)
         return _md(str("" if value is None else value))
 
     lines = ["| " + " | ".join(table.headers) + " |", "|" + "---|" * len(table.headers)]
@@ -297,7 +343,7 @@ def _incident_section(incidents: Sequence[IncidentReport], none_text: str) -> li
         where = i.school_class.name if i.school_class else NO_CLASS.lower()
         handled = i.status is IncidentStatus.HANDLED
         status = f"đã xử lý: {_md(i.action_taken or '')}" if handled else "chưa xử lý"
-        description = _md(_shorten(i.description, 300)) or "(không có mô tả)"
+        description = _md(shorten(i.description, 300)) or "(không có mô tả)"
         lines.append(
             f"- **{_md(i.reference)}** ({local_text(i.occurred_at)}, lớp {where}) — {KIND_LABELS[i.kind]}: "
             f"{description}. Tình trạng: {status}."
@@ -322,9 +368,9 @@ def render_markdown(report: TermReport) -> str:
         "### 1. Thông tin đến gia đình học sinh và xác nhận nội quy lớp học trực tuyến",
         "",
         f"- Số lớp: {len(report.classes)}; số học sinh: {report.students}.",
-        f"- Gia đình đã kết nối với trợ lý của nhà trường: {_share(report.linked, report.students)}.",
+        f"- Gia đình đã kết nối với trợ lý của nhà trường: {share_text(report.linked, report.students)}.",
         f"- Gia đình đã xác nhận đã đọc nội quy (phiên bản {RULES_VERSION}): "
-        f"{_share(report.acknowledged, report.students)}.",
+        f"{share_text(report.acknowledged, report.students)}.",
         f"- Số thông báo đã gửi đến gia đình trong kỳ: {len(report.broadcasts)}.",
         "",
         _markdown_table(onboarding_table(report)),

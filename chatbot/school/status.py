@@ -1,12 +1,14 @@
 """Who has connected and who has acknowledged the rules, per class and per student.
 
 A student counts as linked when at least one active chat account is linked to them as
-parent or as the student; as acknowledged when some account confirmed the current
+parent or as the student; as unreachable when accounts were linked but none is active any
+more (they blocked or left the bot); as acknowledged when some account confirmed the current
 ``RULES_VERSION`` for them. ``as_of`` gives the picture at the end of a past day (reports).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -17,6 +19,8 @@ from chatbot.db.models import (
     AccountLink,
     Acknowledgement,
     ChatAccount,
+    IncidentReport,
+    IncidentStatus,
     InviteCode,
     Role,
     School,
@@ -34,6 +38,8 @@ class StudentStatus:
     channels: tuple[str, ...]  # channels of the linked accounts; empty when not linked
     acknowledged_at: datetime | None
     pending_code: bool  # an unused, unexpired invite code is out
+    unreachable: bool = False  # was linked, but every linked account blocked or left the bot
+    student_id: int = 0
 
     @property
     def linked(self) -> bool:
@@ -47,6 +53,8 @@ class ClassStatus:
     homeroom_teacher: str | None
     homeroom_linked: bool
     students: tuple[StudentStatus, ...]
+    class_id: int = 0
+    open_reports: int = 0
 
     @property
     def total(self) -> int:
@@ -68,6 +76,10 @@ class ClassStatus:
     def not_acknowledged(self) -> list[StudentStatus]:
         return [s for s in self.students if not s.acknowledged_at]
 
+    @property
+    def unreachable(self) -> list[StudentStatus]:
+        return [s for s in self.students if s.unreachable]
+
 
 def rate(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
@@ -78,13 +90,17 @@ def class_statuses(
     school: School,
     *,
     class_name: str | None = None,
+    class_ids: Collection[int] | None = None,
     as_of: datetime | None = None,
 ) -> list[ClassStatus]:
-    """The status of every class of ``school`` (or of one), ordered by grade and name."""
+    """The status of every class of ``school`` (or of one, or of those with ``class_ids``),
+    ordered by grade and name."""
     as_of = as_of or datetime.now(timezone.utc)
     query = select(SchoolClass).where(SchoolClass.school_id == school.id)
     if class_name is not None:
         query = query.where(SchoolClass.name == class_name)
+    if class_ids is not None:
+        query = query.where(SchoolClass.id.in_(list(class_ids)))
     classes = list(session.scalars(query.order_by(SchoolClass.grade, SchoolClass.name)))
     class_ids = [c.id for c in classes]
     in_classes = Student.class_id.in_(class_ids)
@@ -103,6 +119,28 @@ def class_statuses(
     )
     for student_id, channel in link_rows:
         channels.setdefault(student_id, set()).add(channel.value)
+    once_linked = set(
+        session.scalars(
+            select(AccountLink.student_id)
+            .join(Student, Student.id == AccountLink.student_id)
+            .where(
+                in_classes,
+                AccountLink.role.in_([Role.PARENT, Role.STUDENT]),
+                AccountLink.created_at <= as_of,
+            )
+        )
+    )
+    open_reports = dict(
+        session.execute(
+            select(IncidentReport.class_id, func.count())
+            .where(
+                IncidentReport.class_id.in_(class_ids),
+                IncidentReport.status == IncidentStatus.OPEN,
+                IncidentReport.created_at <= as_of,
+            )
+            .group_by(IncidentReport.class_id)
+        ).all()
+    )
     acknowledged = dict(
         session.execute(
             select(Acknowledgement.student_id, func.min(Acknowledgement.acknowledged_at))
@@ -143,9 +181,13 @@ def class_statuses(
                     tuple(sorted(channels.get(s.id, ()))),
                     acknowledged.get(s.id),
                     s.id in pending,
+                    unreachable=s.id in once_linked and s.id not in channels,
+                    student_id=s.id,
                 )
                 for s in c.students
             ),
+            class_id=c.id,
+            open_reports=open_reports.get(c.id, 0),
         )
         for c in classes
     ]

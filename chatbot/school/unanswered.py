@@ -8,6 +8,7 @@ capitalised full names are replaced by placeholders.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatbot.db.models import UnansweredMessage
-from chatbot.nlu.text import replace_invite_codes
+from chatbot.nlu.text import normalize, replace_invite_codes
 
 MAX_TEXT = 500
 
@@ -110,3 +111,38 @@ def list_unanswered(
         .limit(limit)
     )
     return [UnansweredView(r.created_at, r.text, r.intent, r.confidence) for r in rows]
+
+
+@dataclass(frozen=True)
+class UnansweredGroup:
+    """Messages that say the same once normalised (accents, teencode, case), with how often."""
+
+    text: str  # the most frequent wording
+    count: int
+    last_at: datetime
+    intent: str | None  # the classifier's most frequent guess
+    variants: tuple[str, ...]  # other wordings, most frequent first
+
+
+def group_unanswered(
+    session: Session, days: int = 30, limit: int = 2000, now: datetime | None = None
+) -> list[UnansweredGroup]:
+    """The last ``days`` days' unanswered messages grouped by their normalised text, most asked first."""
+    buckets: dict[str, list[UnansweredView]] = {}
+    for row in list_unanswered(session, days=days, limit=limit, now=now):
+        key = normalize(row.text).strip(" ?.!") or row.text
+        buckets.setdefault(key, []).append(row)
+    groups = []
+    for rows in buckets.values():
+        wordings = Counter(r.text for r in rows).most_common()
+        intents = Counter(r.intent for r in rows if r.intent).most_common(1)
+        groups.append(
+            UnansweredGroup(
+                text=wordings[0][0],
+                count=len(rows),
+                last_at=max(r.created_at for r in rows),
+                intent=intents[0][0] if intents else None,
+                variants=tuple(text for text, _ in wordings[1:6]),
+            )
+        )
+    return sorted(groups, key=lambda g: (-g.count, -g.last_at.timestamp()))

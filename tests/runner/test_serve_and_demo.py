@@ -1,5 +1,5 @@
-"""`chatbot serve` answers over REST, listens on loopback only and stops both servers;
-`chatbot demo` chats from stdin."""
+"""`chatbot serve` answers over REST, listens on loopback only, serves the web app and stops
+all; `chatbot demo` chats from stdin."""
 
 from __future__ import annotations
 
@@ -59,10 +59,11 @@ def _wait_for_reply(url: str, process: subprocess.Popen, timeout: float = 240) -
     raise TimeoutError("no REST reply from chatbot serve")
 
 
-def test_serve_answers_in_vietnamese_and_ctrl_c_stops_both(model: Path, tmp_path: Path) -> None:
-    rasa_port, actions_port = _free_port(), _free_port()
+def test_serve_answers_in_vietnamese_and_ctrl_c_stops_all(model: Path, tmp_path: Path) -> None:
+    rasa_port, actions_port, web_port = _free_port(), _free_port(), _free_port()
     process = subprocess.Popen(
-        [CHATBOT, "serve", "--rasa-port", str(rasa_port), "--actions-port", str(actions_port)],
+        [CHATBOT, "serve", "--rasa-port", str(rasa_port), "--actions-port", str(actions_port),
+         "--web-port", str(web_port)],
         env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
@@ -75,22 +76,29 @@ def test_serve_answers_in_vietnamese_and_ctrl_c_stops_both(model: Path, tmp_path
         # Only Rasa, which got this run's secret, may call the action server.
         call = {"next_action": "action_ask_human"}
         assert httpx.post(f"http://127.0.0.1:{actions_port}/webhook", json=call).status_code == 401
+        sign_in = httpx.get(f"http://127.0.0.1:{web_port}/dang-nhap", timeout=30)
+        assert sign_in.status_code == 200 and "Đăng nhập" in sign_in.text
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
-        assert not _listening(rasa_port) and not _listening(actions_port)
+        assert not _listening(rasa_port) and not _listening(actions_port) and not _listening(web_port)
     finally:
         if process.poll() is None:
             process.kill()
 
 
 def test_demo_loads_the_school_and_chats_from_stdin(model: Path, tmp_path: Path) -> None:
+    web_port = _free_port()
     result = subprocess.run(
-        [CHATBOT, "demo", "--rasa-port", str(_free_port()), "--actions-port", str(_free_port())],
+        [CHATBOT, "demo", "--rasa-port", str(_free_port()), "--actions-port", str(_free_port()),
+         "--web-port", str(web_port)],
         input="xin chao\n1\n/exit\n", capture_output=True, text=True, env=_env(tmp_path), timeout=400,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Trường THCS Hoa Sen" in result.stdout
     assert "Mã mời để thử" in result.stdout
+    assert f"Trang quản lý đang chạy: http://127.0.0.1:{web_port}" in result.stdout
+    for username in ("demo.phonggd", "trinh.van.quang@thcshoasen.edu.vn", "nguyen.thi.lan@thcshoasen.edu.vn"):
+        assert f"{username} / " in result.stdout
     replies = [line for line in result.stdout.splitlines() if line.startswith(("🤖", "> 🤖"))]
     assert len(replies) >= 2 and "Dạ" in replies[0]
     assert (tmp_path / "logs" / "rasa.log").exists()

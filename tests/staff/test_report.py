@@ -124,7 +124,8 @@ def test_report_command(demo_db: str, runner: CliRunner, tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert "Gia đình đã kết nối: 0/240" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "bao-cao-THCS-HOASEN-20260901-20270115.md", "bao-cao-THCS-HOASEN-20260901-20270115.xlsx",
+        "bao-cao-THCS-HOASEN-20260901-20270115.docx", "bao-cao-THCS-HOASEN-20260901-20270115.md",
+        "bao-cao-THCS-HOASEN-20260901-20270115.xlsx",
     ]
     for args, message in [
         (["--from", "15/01/2027", "--to", "01/09/2026"],

@@ -9,6 +9,8 @@ is written and the summary tells what would change.
 from __future__ import annotations
 
 import dataclasses
+import re
+import tempfile
 from pathlib import Path
 from types import ModuleType
 
@@ -30,7 +32,13 @@ IMPORTERS: dict[str, ModuleType] = {
 }
 CLASS_OPTION_KINDS = {"roster", "timetable"}
 
-__all__ = ["IMPORTERS", "FileUnreadable", "ImportFailed", "ImportSummary", "Problem", "import_file"]
+KIND_LABELS = {kind: module.KIND for kind, module in IMPORTERS.items()}
+_UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
+
+__all__ = [
+    "IMPORTERS", "KIND_LABELS", "FileUnreadable", "ImportFailed", "ImportSummary", "Problem", "import_bytes",
+    "import_file",
+]
 
 
 def import_file(
@@ -79,3 +87,29 @@ def _with_class(table: Table, class_name: str) -> Table:
     if problems:
         raise ImportFailed(table.source, problems)
     return dataclasses.replace(table, rows=rows)
+
+
+def safe_filename(name: str) -> str:
+    """The last part of an uploaded file's name, without characters a file system may refuse."""
+    base = _UNSAFE_NAME.sub("_", Path(name.replace("\\", "/")).name).strip(" .")[-100:]
+    return base or "tep"
+
+
+def import_bytes(
+    session: Session,
+    school: School,
+    kind: str,
+    filename: str,
+    content: bytes,
+    *,
+    dry_run: bool = False,
+    class_name: str | None = None,
+) -> ImportSummary:
+    """Like :func:`import_file`, for a file's content (an upload); ``filename`` gives its type."""
+    name = safe_filename(filename)
+    if not content:
+        raise FileUnreadable(f"{name}: tệp rỗng")
+    with tempfile.TemporaryDirectory(prefix="import-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        return import_file(session, school, kind, path, dry_run=dry_run, class_name=class_name)

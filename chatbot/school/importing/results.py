@@ -21,6 +21,7 @@ class ImportSummary:
     removed_items: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)  # web app accounts made for new staff
 
     @property
     def changed(self) -> bool:

@@ -2,7 +2,8 @@
 
 The homeroom column is the truth for the teachers in the file: a teacher whose cell is empty
 is no longer homeroom teacher of any class. Staff missing from the file are reported, not
-deleted. Homeroom classes must already exist (import the roster first).
+deleted. Homeroom classes must already exist (import the roster first). Every staff member
+without a web app account gets one, without a password (see ``chatbot.school.staff_accounts``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from chatbot.school.importing.values import (
     parse_phone,
     text_up_to,
 )
+from chatbot.school.staff_accounts import accounts_for_staff
 
 KIND = "Danh sách giáo viên, cán bộ"
 FIELDS = (
@@ -118,6 +120,7 @@ def import_table(session: Session, school: School, table: Table, *, dry_run: boo
     for school_class in classes.values():
         if school_class.homeroom_teacher_id is not None:
             homeroom_of.setdefault(school_class.homeroom_teacher_id, set()).add(school_class.name)
+    new_names = {name_key(r.full_name) for r in records} - set(known)
     for record in records:
         member = known.pop(name_key(record.full_name), None)
         wanted = {record.homeroom.name} if record.homeroom else set()
@@ -142,6 +145,10 @@ def import_table(session: Session, school: School, table: Table, *, dry_run: boo
             _move_homeroom(record, member, classes, summary, dry_run)
     summary.missing = [m.full_name for m in sorted(known.values(), key=lambda m: m.full_name)]
     session.flush()
+    summary.accounts = accounts_for_staff(session, school, dry_run=dry_run)
+    if dry_run:
+        summary.accounts = sorted({*summary.accounts, *(r.full_name for r in records
+                                                        if name_key(r.full_name) in new_names)})
     return summary
 
 
