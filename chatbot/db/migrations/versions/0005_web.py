@@ -12,7 +12,7 @@ import chatbot.db.coltypes
 
 
 revision = '0005_web'
-down_revision = '0002'
+down_revision = '0004_hardening_core'
 branch_labels = None
 depends_on = None
 
