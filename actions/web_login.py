@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import account_view, db
+from actions.guard import SafeAction
 from chatbot.school.staff_accounts import sign_in_link_for_staff
 from chatbot.settings import get_settings
 
@@ -24,7 +25,7 @@ DISABLED = (
 )
 
 
-class ActionWebLogin(Action):
+class ActionWebLogin(SafeAction):
     def name(self) -> str:
         return "action_web_login"
 

@@ -146,7 +146,7 @@ def suggest_username(session: Session, full_name: str, email: str | None) -> str
     """A free account name: the e-mail address, else the unaccented name joined by dots."""
     if email and _USERNAME.match(email.strip().lower()) and find_by_username(session, email) is None:
         return email.strip().lower()
-    words = re.findall(r"[a-z0-9]+", strip_diacritics(full_name).lower().replace("đ", "d"))
+    words = re.findall(r"[a-z0-9]{1,64}", strip_diacritics(full_name).lower().replace("đ", "d"))
     base = ".".join(words)[:100] or "giaovien"
     if len(base) < 3:
         base = f"gv.{base}"
