@@ -1,4 +1,5 @@
-"""Asking for a person: the request is recorded and the homeroom teacher alerted."""
+"""Asking for a person: the relay to the homeroom teacher when they are on the assistant
+(actions/relay.py); otherwise the request is recorded and the homeroom teacher alerted."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from actions.common import (
     user_text,
 )
 from actions.guard import SafeAction
+from actions.relay import open_form
+from chatbot.school.alerts import homeroom_accounts
 from chatbot.school.help_requests import HelpStatus, request_help
 
 
@@ -44,6 +47,11 @@ class ActionAskHuman(SafeAction):
                 ],
             )
             return []
+        chosen = view.student(student_id) if student_id is not None else None
+        if chosen is None and len(view.students) == 1:
+            chosen = view.students[0]
+        if chosen is not None and await db(homeroom_accounts, chosen.class_id):
+            return open_form(student_id=chosen.student_id)  # the teacher answers through the relay
         channel, external_id = sender(tracker)
         outcome = await db(
             request_help, channel=channel, external_id=external_id, message=user_text(tracker),

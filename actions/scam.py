@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import account_view, address, capitalized, db, now, sender, user_text
 from actions.guard import SafeAction
 from actions.incident_form import too_many_reports
-from chatbot.school import incidents
+from chatbot.school import contacts, incidents
 
 SLOT = "scam_description"
 
@@ -58,6 +58,7 @@ class ActionSubmitScam(SafeAction):
         if outcome.status is incidents.ReportStatus.TOO_MANY:
             dispatcher.utter_message(text=too_many_reports(address(await account_view(tracker))))
             return [SlotSet(SLOT, None)]
+        await db(contacts.record_numbers, outcome.reference, tracker.get_slot(SLOT) or "")
         dispatcher.utter_message(
             text=f"Dạ, nhà trường đã nhận báo cáo {outcome.reference}. Cảm ơn gia đình đã cảnh giác và "
             "báo lại cho nhà trường."

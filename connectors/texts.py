@@ -2,7 +2,8 @@
 
 TEXT_ONLY = (
     "Dạ, hiện trợ lý chỉ đọc được tin nhắn chữ. Quý phụ huynh và các em vui lòng gõ câu hỏi "
-    "bằng chữ giúp trợ lý nhé."
+    "bằng chữ giúp trợ lý nhé. Ảnh, tệp và tin thoại cũng không chuyển được tới thầy cô qua trợ lý; "
+    "lời nhắn cho thầy cô xin gõ bằng chữ."
 )
 BUTTON_EXPIRED = (
     "Dạ, lựa chọn này đã hết hạn. Quý phụ huynh vui lòng gõ lại câu hỏi giúp trợ lý nhé."

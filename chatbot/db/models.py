@@ -535,3 +535,93 @@ class AuditEvent(Base):
     school_id = Column(ForeignKey("schools.id", ondelete="SET NULL"), index=True)
     action = Column(String(40), nullable=False)
     detail = Column(String(500), nullable=False, default="")
+
+
+# -- Families talk to the school (issue 17) --------------------------------------------------
+
+
+class Absence(Base):
+    """A family's notice that a student misses a school day (or some periods of it)."""
+
+    __tablename__ = "absences"
+
+    id = Column(Integer, primary_key=True)
+    student_id = Column(ForeignKey("students.id", ondelete="CASCADE"), nullable=False, index=True)
+    class_id = Column(ForeignKey("classes.id", ondelete="CASCADE"), nullable=False, index=True)
+    account_id = Column(ForeignKey("chat_accounts.id", ondelete="SET NULL"), index=True)
+    day = Column(Date, nullable=False, index=True)
+    periods = Column(String(40), nullable=False, default="")  # "3,4"; empty: the whole day
+    reason = Column(Text, nullable=False, default="")
+    created_at = Column(_tz(), nullable=False, default=utcnow)
+    withdrawn_at = Column(_tz())
+
+    student = relationship("Student")
+
+
+class RelayStatus(str, enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class RelayThread(Base):
+    """A family's conversation with a homeroom teacher, passed on by the assistant."""
+
+    __tablename__ = "relay_threads"
+
+    id = Column(Integer, primary_key=True)
+    account_id = Column(ForeignKey("chat_accounts.id", ondelete="SET NULL"), index=True)
+    student_id = Column(ForeignKey("students.id", ondelete="SET NULL"), index=True)
+    class_id = Column(ForeignKey("classes.id", ondelete="SET NULL"), index=True)
+    teacher_id = Column(ForeignKey("staff_members.id", ondelete="SET NULL"), index=True)
+    family_label = Column(String(200), nullable=False, default="")  # "Phụ huynh em 05 - …"
+    status = Column(_enum(RelayStatus, "relay_status"), nullable=False, default=RelayStatus.OPEN)
+    created_at = Column(_tz(), nullable=False, default=utcnow, index=True)
+    closed_at = Column(_tz())
+
+    messages = relationship(
+        "RelayMessage", back_populates="thread", order_by="RelayMessage.id", passive_deletes=True
+    )
+
+
+class RelayMessage(Base):
+    """One message of a relay thread, kept as the permanent log staff review."""
+
+    __tablename__ = "relay_messages"
+
+    id = Column(Integer, primary_key=True)
+    thread_id = Column(ForeignKey("relay_threads.id", ondelete="CASCADE"), nullable=False, index=True)
+    author = Column(String(16), nullable=False)  # "family" or "teacher"
+    author_label = Column(String(200), nullable=False)
+    text = Column(Text, nullable=False)
+    urgent = Column(Boolean, nullable=False, default=False)
+    created_at = Column(_tz(), nullable=False, default=utcnow)
+
+    thread = relationship("RelayThread", back_populates="messages")
+
+
+class OfficialContact(Base):
+    """A phone number, Zalo OA, email or web address the school or the office really uses."""
+
+    __tablename__ = "official_contacts"
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)  # None: the office
+    name = Column(String(200), nullable=False)
+    role = Column(String(200), nullable=False, default="")
+    phone = Column(String(32), index=True)  # digits only, national form (0…)
+    zalo = Column(String(200))
+    email = Column(String(200))
+    website = Column(String(200))
+    created_at = Column(_tz(), nullable=False, default=utcnow)
+
+
+class ReportedNumber(Base):
+    """A phone number named in a scam report, so reports of one number group into a campaign."""
+
+    __tablename__ = "reported_numbers"
+
+    id = Column(Integer, primary_key=True)
+    incident_id = Column(ForeignKey("incident_reports.id", ondelete="CASCADE"), nullable=False, index=True)
+    phone = Column(String(32), nullable=False, index=True)
+
+    __table_args__ = (UniqueConstraint("incident_id", "phone"),)

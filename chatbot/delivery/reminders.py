@@ -23,6 +23,7 @@ from chatbot.delivery.audience import class_recipients
 from chatbot.delivery.outbox import Queued, broadcast_exists, queue_broadcast, utcnow
 from chatbot.delivery.periodic import run_periodically
 from chatbot.delivery.quiet_hours import hold
+from chatbot.school.absences import absent_accounts, period_of_entry
 from chatbot.settings import TIMEZONE, get_settings
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,12 @@ def due_sessions(session: Session, now: datetime, lead: timedelta) -> list[DueSe
     return due
 
 
+def present_recipients(session: Session, due: DueSession) -> list[int]:
+    """The class's recipients, less families whose children there are all absent (notices)."""
+    absent = absent_accounts(session, due.class_id, due.day, period_of_entry(session, due.entry_id, due.day))
+    return [account for account in class_recipients(session, due.class_id) if account not in absent]
+
+
 def queue_due_reminders(
     session: Session, now: datetime | None = None, lead: timedelta | None = None
 ) -> list[Queued]:
@@ -118,7 +125,7 @@ def queue_due_reminders(
             kind=BroadcastKind.REMINDER,
             audience=f"school={due.school_code};class={due.class_name}",
             text=reminder_text(due.class_name, due.subject, due.starts_at.time()),
-            account_ids=class_recipients(session, due.class_id),
+            account_ids=present_recipients(session, due),
             sender=SENDER,
             school_id=due.school_id,
             now=now,

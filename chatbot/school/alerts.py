@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from chatbot.db.models import Broadcast, BroadcastKind, ChatAccount, SchoolClass, StaffMember, StaffRole
 from chatbot.delivery.outbox import queue_broadcast
+from chatbot.school.relay import relay_buttons
 
 SENDER = "assistant"
 MARK_HANDLED_INTENT = "mark_handled"
@@ -134,6 +135,6 @@ def alert_buttons(broadcast: Broadcast) -> list[tuple[str, str]]:
     """Quick replies that go with an alert: (title, payload); the delivery worker may attach them."""
     match = _INCIDENT_KEY.match(broadcast.idempotency_key)
     if not match:
-        return []
+        return relay_buttons(broadcast.idempotency_key)
     payload = f'/{MARK_HANDLED_INTENT}{{"incident_reference":"{match.group("reference")}"}}'
     return [("Đã xử lý", payload)]
