@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import db, entity_id, is_cancel, now, sender, user_text
 from actions.guard import SafeAction, SafeFormValidationAction
-from chatbot.school import relay
+from chatbot.school import relay, relay_keys
 from chatbot.school.relay import RelayProblem, Sent
 from chatbot.settings import TIMEZONE
 
@@ -64,8 +64,12 @@ def problem_text(problem: RelayProblem) -> str:
     }[problem]
 
 
+def close_payload(thread_id: int) -> str:
+    return relay_keys.payload(relay_keys.CLOSE_INTENT, thread_id)
+
+
 def sent_text(sent: Sent, to_teacher: bool) -> str:
-    text = f"Dạ, em đã chuyển lời nhắn tới {sent.to_label} {relay.tag(sent.thread_id)}."
+    text = f"Dạ, em đã chuyển lời nhắn tới {sent.to_label} {relay_keys.tag(sent.thread_id)}."
     if to_teacher:
         if sent.held_until is not None:
             text += (
@@ -105,7 +109,7 @@ async def send(
     buttons = (
         []
         if to_teacher
-        else [{"title": "Kết thúc trao đổi", "payload": relay.payload(relay.CLOSE_INTENT, outcome.thread_id)}]
+        else [{"title": "Kết thúc trao đổi", "payload": close_payload(outcome.thread_id)}]
     )
     dispatcher.utter_message(text=sent_text(outcome, to_teacher), buttons=buttons)
 
@@ -165,8 +169,8 @@ class ActionRelayClose(SafeAction):
             dispatcher.utter_message(text=problem_text(problem))
         else:
             dispatcher.utter_message(
-                text=f"Dạ, em đã kết thúc trao đổi {relay.tag(thread_id)} và báo cho bên kia. Nội dung vẫn "
-                "được nhà trường lưu lại ạ."
+                text=f"Dạ, em đã kết thúc trao đổi {relay_keys.tag(thread_id)} và báo cho bên kia. "
+                "Nội dung vẫn được nhà trường lưu lại ạ."
             )
         return reset()
 
@@ -181,7 +185,7 @@ class ActionAskRelayText(SafeAction):
         thread = tracker.get_slot(THREAD)
         if thread:
             text = (
-                f"Dạ, mời nhập lời nhắn cho {relay.tag(int(thread))}; em sẽ chuyển nguyên văn, kèm tên "
+                f"Dạ, mời nhập lời nhắn cho {relay_keys.tag(int(thread))}; em sẽ chuyển nguyên văn, kèm tên "
                 "người viết (gõ «thôi» để dừng)."
             )
         else:

@@ -17,6 +17,7 @@ from telegram import Chat, Message, MessageEntity, Update
 
 from chatbot.channels import make_sender_id
 from chatbot.delivery.outbound import Button, OutboundMessage
+from chatbot.school import relay_keys
 from chatbot.school.invites import normalize_code
 from connectors.config import TelegramConfig, telegram_config
 from connectors.groups import GROUP_POINTERS
@@ -145,12 +146,27 @@ class TelegramUpdateHandler:
             if too_long(message.text, self.config.max_message_chars):
                 return await refuse_long_message(self.sender, chat_id, self.config.max_message_chars)
             metadata = {"telegram": {"chat_type": Chat.PRIVATE, "edited": edited}}
+            thread_id = self._relay_thread(message)
+            if thread_id is not None:  # a reply to a relayed message: passed on in its thread
+                metadata["telegram"]["relay_text"] = message.text
+                reply = relay_keys.payload(relay_keys.REPLY_INTENT, thread_id)
+                await self.deliver(make_sender_id(CHANNEL, chat_id), reply, metadata)
+                return "relay_reply"
             await self.deliver(make_sender_id(CHANNEL, chat_id), translate_text(message.text), metadata)
             return "message"
         if any(getattr(message, f) for f in _MEDIA_FIELDS):
             await self.sender.send(chat_id, OutboundMessage(text=TEXT_ONLY))
             return "unsupported"
         return "ignored"
+
+    def _relay_thread(self, message: Message) -> int | None:
+        """The relay thread of the bot's message this one replies to (its ``[Trao đổi số N]`` tag)."""
+        replied = message.reply_to_message
+        author = replied.from_user if replied is not None else None
+        if replied is None or author is None or not replied.text:
+            return None
+        from_bot = author.id == self.config.bot_id if self.config.bot_id else author.is_bot
+        return relay_keys.thread_in(replied.text) if from_bot else None
 
     async def _group_message(self, message: Message) -> str:
         person = message.from_user.id if message.from_user is not None else 0

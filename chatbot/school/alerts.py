@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from chatbot.db.models import Broadcast, BroadcastKind, ChatAccount, SchoolClass, StaffMember, StaffRole
 from chatbot.delivery.outbox import queue_broadcast
-from chatbot.school.relay import relay_buttons
+from chatbot.school.relay_keys import relay_buttons
 
 SENDER = "assistant"
 MARK_HANDLED_INTENT = "mark_handled"

@@ -11,7 +11,6 @@ it; neither side ever sees the other's phone number or chat id.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,32 +34,15 @@ from chatbot.delivery.quiet_hours import hold
 from chatbot.school.accounts import find_account, view_of
 from chatbot.school.dates import fold
 from chatbot.school.quoting import one_paragraph, quoted_words
+from chatbot.school.relay_keys import tag
 
 MAX_TEXT = 1500  # fits one message on every channel with the heading
 SENDER = "relay"
-REPLY_INTENT = "relay_reply"
-CLOSE_INTENT = "relay_close"
-# Bounded width: runs on the text of the message a teacher replies to on Telegram.
-_TAG = re.compile(r"\[Trao đổi số (\d{1,9})\]")
 _URGENT = re.compile(r"\b(?:khan|gap|khan cap)\b")
-
-
-def tag(thread_id: int) -> str:
-    return f"[Trao đổi số {thread_id}]"
-
-
-def thread_in(text: str) -> int | None:
-    """The thread a relayed message belongs to, read from its tag."""
-    match = _TAG.search(text[:500])
-    return int(match.group(1)) if match else None
 
 
 def is_urgent(text: str) -> bool:
     return bool(_URGENT.search(fold(text[:300])))
-
-
-def payload(intent: str, thread_id: int) -> str:
-    return f"/{intent}" + json.dumps({"relay_thread": str(thread_id)}, separators=(",", ":"))
 
 
 class RelayProblem(str, Enum):
@@ -360,20 +342,3 @@ def relay_log(
         )
         for thread, name, teacher in rows
     ]
-
-
-def relay_buttons(key: str) -> list[tuple[str, str]]:
-    """The buttons under a relayed message, from its idempotency key (see :mod:`alerts`)."""
-    side, _, rest = key.partition(":")
-    thread_id, _, _ = rest.partition(":")
-    if not thread_id.isdigit():
-        return []
-    number = int(thread_id)
-    if side == "relay-t":
-        return [
-            ("Trả lời", payload(REPLY_INTENT, number)),
-            ("Kết thúc trao đổi", payload(CLOSE_INTENT, number)),
-        ]
-    if side == "relay-f":
-        return [("Nhắn tiếp", payload(REPLY_INTENT, number))]
-    return []

@@ -14,7 +14,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -36,6 +36,8 @@ from chatbot.db.models import (
     School,
 )
 from chatbot.delivery.audience import describe
+from chatbot.school.absences import count_between
+from chatbot.school.contacts import Campaign, campaigns
 from chatbot.school.incidents_admin import (
     EXPORT_HEADERS,
     KIND_LABELS,
@@ -78,6 +80,8 @@ class TermReport:
     classes: list[ClassStatus]
     incidents: list[IncidentReport]
     broadcasts: list[BroadcastLine]
+    absences: int = 0  # families' absence notices for days of the period (not withdrawn)
+    scam_numbers: list[Campaign] = field(default_factory=list)  # impersonation reports by number
 
     @property
     def safety_incidents(self) -> list[IncidentReport]:
@@ -127,6 +131,8 @@ def build_report(
         classes=class_statuses(session, school, as_of=end),
         incidents=find_incidents(session, school, IncidentFilter(date_from=date_from, date_to=date_to)),
         broadcasts=_broadcasts(session, school, local_start(date_from), end),
+        absences=count_between(session, school.id, date_from, date_to),
+        scam_numbers=campaigns(session, school.id, since=local_start(date_from), until=end),
     )
 
 
@@ -237,9 +243,19 @@ def summary_rows(report: TermReport) -> list[list[Cell]]:
         ["Thông báo đã gửi đến gia đình", len(report.broadcasts)],
         ["Sự vụ mất an ninh, an toàn (mục 2)", len(report.safety_incidents)],
         ["Báo cáo mạo danh, lừa đảo (mục 3)", len(report.scams)],
+        ["Số điện thoại bị báo mạo danh", len(report.scam_numbers)],
+        ["Báo nghỉ học của gia đình qua trợ lý", report.absences],
         ["Đã xử lý", report.handled],
         ["Chưa xử lý", len(report.incidents) - report.handled],
     ]
+
+
+def numbers_table(report: TermReport) -> Table:
+    """Impersonation reports grouped by the phone number they name (a campaign)."""
+    rows: list[list[Cell]] = [
+        [c.phone, c.reports, "có (có thể bị giả số)" if c.official else "không"] for c in report.scam_numbers
+    ]
+    return Table("Mạo danh theo số", ["Số điện thoại", "Số báo cáo", "Trong danh sách chính thức"], rows)
 
 
 def tables(report: TermReport) -> list[Table]:
@@ -250,6 +266,7 @@ def tables(report: TermReport) -> list[Table]:
         class_table(report),
         incident_table("Sự vụ (mục 2)", report.safety_incidents),
         incident_table("Mạo danh, lừa đảo (mục 3)", report.scams),
+        numbers_table(report),
         broadcast_table(report),
     ]
 
@@ -385,6 +402,9 @@ def render_markdown(report: TermReport) -> str:
     parts += _incident_section(report.safety_incidents, "Không có sự vụ nào trong kỳ báo cáo.")
     parts += ["### 3. Mạo danh đơn vị, cá nhân ngành giáo dục để trục lợi (mục 3 của công văn)", ""]
     parts += _incident_section(report.scams, "Không có báo cáo mạo danh, lừa đảo nào trong kỳ báo cáo.")
+    if report.scam_numbers:
+        parts += ["Theo số điện thoại bị báo:", "", _markdown_table(numbers_table(report)), ""]
+    parts += [f"Báo nghỉ học của gia đình gửi qua trợ lý trong kỳ: {report.absences}.", ""]
     parts += [
         "### 4. Đề xuất, kiến nghị",
         "",

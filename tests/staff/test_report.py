@@ -87,7 +87,8 @@ def test_report_figures_and_files(any_db: str, tmp_path: Path) -> None:
     assert xlsx_path.name == "bao-cao-THCS-HOASEN-20260901-20261231.xlsx"
     workbook = load_workbook(xlsx_path)
     assert workbook.sheetnames == ["Tổng hợp", "Kết nối theo lớp", "Sự vụ theo loại", "Sự vụ theo lớp",
-                                   "Sự vụ (mục 2)", "Mạo danh, lừa đảo (mục 3)", "Thông báo đã gửi"]
+                                   "Sự vụ (mục 2)", "Mạo danh, lừa đảo (mục 3)", "Mạo danh theo số",
+                                   "Thông báo đã gửi"]
     classes = workbook["Kết nối theo lớp"]
     assert [c.value for c in classes[1]] == ["Lớp", "Giáo viên chủ nhiệm", "Sĩ số", "Gia đình đã kết nối",
                                              "Tỉ lệ kết nối", "Đã xác nhận nội quy", "Tỉ lệ xác nhận"]
