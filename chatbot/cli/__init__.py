@@ -29,6 +29,8 @@ COMMAND_MODULES = [
     "chatbot.cli.telegram",
     "chatbot.cli.zalo_bot",
     "chatbot.cli.staff",
+    "chatbot.cli.contacts",
+    "chatbot.cli.relay",
 ]
 
 app = typer.Typer(

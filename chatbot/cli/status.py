@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from chatbot.cli.school import SchoolOption, resolve_class, resolve_school
 from chatbot.db.engine import session_scope
+from chatbot.school.absences import AbsenceLine, absences_on, day_text, periods_text
 from chatbot.school.status import ClassStatus, StudentStatus, class_statuses, rate
 from chatbot.settings import RULES_VERSION, TIMEZONE
 
@@ -61,6 +64,21 @@ def class_table(status: ClassStatus) -> Table:
     return table
 
 
+def absence_table(lines: list[AbsenceLine], today: date) -> Table:
+    """Today's absence notices per class (families' notices through the assistant)."""
+    table = Table(title=f"Báo nghỉ hôm nay, {day_text(today)}: {len(lines)}")
+    for header in ("Lớp", "Số báo nghỉ", "Học sinh"):
+        table.add_column(header, overflow="fold")
+    by_class: dict[str, list[AbsenceLine]] = {}
+    for line in lines:
+        by_class.setdefault(line.class_name, []).append(line)
+    for name, group in by_class.items():
+        table.add_row(name, str(len(group)), "; ".join(
+            f"{escape(a.display_name)} ({periods_text(a.periods)})" for a in group
+        ))
+    return table
+
+
 def register(app: typer.Typer) -> None:
     @app.command("status")
     def status(
@@ -74,6 +92,8 @@ def register(app: typer.Typer) -> None:
             found = resolve_school(session, school)
             name = resolve_class(session, found, class_name).name if class_name else None
             statuses = class_statuses(session, found, class_name=name)
+            today = datetime.now(timezone.utc).astimezone(TIMEZONE).date()
+            absent = absences_on(session, {c.class_id for c in statuses}, today)
         console = Console()
         if not statuses:
             typer.echo("Chưa có lớp nào — hãy nhập danh sách học sinh (chatbot import roster).")
@@ -81,3 +101,5 @@ def register(app: typer.Typer) -> None:
             console.print(class_table(statuses[0]))
         else:
             console.print(school_table(statuses))
+        if statuses:
+            console.print(absence_table(absent, today))
