@@ -80,12 +80,13 @@ def read_absence(text: str, now: datetime) -> AbsenceRequest:
     """The day and periods a notice names; the words are kept as the family's reason."""
     local = now.astimezone(TIMEZONE)
     today = local.date()
-    query = parse_day_query(text, today)
+    folded = fold(text)
+    query = parse_day_query(_PERIODS.sub(" ", folded), today)  # "tiết 1-3" is not a date
     if query is not None and query.day is not None:
         day = query.day
     else:
         day = today + timedelta(days=1) if local.time() >= EVENING else today
-    return AbsenceRequest(day, read_periods(fold(text)), one_paragraph(text, MAX_REASON))
+    return AbsenceRequest(day, read_periods(folded), one_paragraph(text, MAX_REASON))
 
 
 def day_text(day: date) -> str:

@@ -42,9 +42,12 @@ def child_info(session: Session, student: LinkedStudent) -> ChildInfo:
 
 
 def subject_named(info: ChildInfo, text: str) -> str | None:
-    """The class's subject a question names ("thầy dạy Toán của con" → "Toán"); longest first."""
+    """The class's subject a question names ("thầy dạy Toán của con" → "Toán", "cô dạy văn" →
+    "Ngữ văn"); longest first."""
     folded = f" {fold(text)} "
     for subject, _ in sorted(info.subjects, key=lambda s: -len(s[0])):
-        if f" {fold(subject)} " in folded:
+        name = fold(subject)
+        last = name.split()[-1] if name else ""
+        if f" {name} " in folded or (last and (f" day {last} " in folded or f" mon {last} " in folded)):
             return subject
     return None
