@@ -35,6 +35,7 @@ def reset() -> list[dict[str, Any]]:
 def open_form(thread_id: int | None = None, student_id: int | None = None) -> list[dict[str, Any]]:
     return [
         *reset(),
+        SlotSet("requested_slot", None),
         SlotSet(THREAD, str(thread_id) if thread_id else None),
         SlotSet(STUDENT, str(student_id) if student_id else None),
         FollowupAction(FORM),
@@ -138,9 +139,9 @@ class ActionRelayReply(SafeAction):
             dispatcher.utter_message(text=problem_text(RelayProblem.NOT_YOURS))
             return reset()
         channel, external_id = sender(tracker)
-        side = await db(relay.side_of, channel, external_id, thread_id)
-        if side is None:
-            dispatcher.utter_message(text=problem_text(RelayProblem.NOT_YOURS))
+        side = await db(relay.open_side, channel, external_id, thread_id)
+        if isinstance(side, RelayProblem):
+            dispatcher.utter_message(text=problem_text(side))
             return reset()
         text = _telegram_reply_text(tracker)
         if text is not None:
@@ -204,7 +205,8 @@ class ValidateRelayForm(SafeFormValidationAction):
     async def extract_relay_text(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        return {TEXT: user_text(tracker)} if tracker.get_slot("requested_slot") == TEXT else {}
+        text = user_text(tracker)  # empty for the button that opened the form
+        return {TEXT: text} if text and tracker.get_slot("requested_slot") == TEXT else {}
 
     def validate_relay_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

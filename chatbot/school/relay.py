@@ -210,6 +210,15 @@ def side_of(session: Session, channel: str, external_id: str, thread_id: int) ->
     return None
 
 
+def open_side(session: Session, channel: str, external_id: str, thread_id: int) -> str | RelayProblem:
+    """The account's side in an open thread, or why it cannot write in it."""
+    side = side_of(session, channel, external_id, thread_id)
+    thread = _thread_of(session, thread_id)
+    if side is None or thread is None:
+        return RelayProblem.NOT_YOURS
+    return RelayProblem.CLOSED if thread.status is RelayStatus.CLOSED else side
+
+
 def reply(
     session: Session, *, channel: str, external_id: str, thread_id: int, text: str, now: datetime
 ) -> Sent | RelayProblem:

@@ -121,7 +121,7 @@ def test_an_incident_report_alerts_the_teacher_who_marks_it_handled(assistant: A
         report = _one(session, IncidentReport, reference=reference)
         alert = _one(session, Broadcast, idempotency_key=f"incident:{reference}")
         teacher_account = _one(session, ChatAccount, external_id=teacher).id
-        delivery = _one(session, Delivery, broadcast_id=alert.id)
+        delivery = _one(session, Delivery, broadcast_id=alert.id, account_id=teacher_account)
     assert report.kind is IncidentKind.STRANGER and report.description == "Một người tên lạ bật nhạc rất to"
     assert alert.urgent and delivery.account_id == teacher_account
     refused = _text(assistant.say(parent, f'/mark_handled{{"incident_reference":"{reference}"}}'))
@@ -174,9 +174,14 @@ def test_a_scam_report_is_advised_on_and_recorded(assistant: Assistant) -> None:
 def test_asking_for_a_teacher(assistant: Assistant) -> None:
     _linked_teacher(assistant, assistant.school.lan)
     parent = _linked_parent(assistant, assistant.school.binh)
-    assert "đã nhắn thầy cô chủ nhiệm lớp 6A" in _text(assistant.say(parent, "gặp giáo viên"))
+    # The homeroom teacher is on the assistant: the message goes through the relay.
+    assert "nhập lời nhắn cho thầy cô chủ nhiệm" in _text(assistant.say(parent, "gặp giáo viên"))
+    assert "Nguyễn Thị Lan (chủ nhiệm lớp 6A)" in _text(assistant.say(parent, "Cô gọi lại giúp em"))
+    # A student of a class whose teacher is not: the request is recorded for the school.
+    other = _linked_parent(assistant, assistant.school.hoa)
+    assert "chưa kết nối với trợ lý" in _text(assistant.say(other, "gặp giáo viên"))
     with assistant.session() as session:
-        account = _one(session, ChatAccount, external_id=parent)
+        account = _one(session, ChatAccount, external_id=other)
         assert session.execute(select(HelpRequest).filter_by(account_id=account.id)).first()
 
 
