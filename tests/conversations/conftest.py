@@ -93,16 +93,24 @@ def _wait(url: str, processes: list[subprocess.Popen], logs: list[Path]) -> None
 
 
 @contextmanager
-def running_assistant(folder: Path, tracker_store_url: str | None = None) -> Iterator[Assistant]:
+def running_assistant(
+    folder: Path,
+    tracker_store_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
+    school: Sample | None = None,
+) -> Iterator[Assistant]:
     """Both servers over a fresh SQLite school database in ``folder``; conversations in memory,
-    or in the SQL tracker store at ``tracker_store_url``."""
+    or in the SQL tracker store at ``tracker_store_url``. ``extra_env`` adds variables (e.g. the
+    channels aimed at the fakes); ``school`` given means the database in ``folder`` is reused as
+    it is (a restart)."""
     model = train()
     url = f"sqlite:///{folder / 'school.sqlite3'}"
     engine = build_engine(url)
     upgrade_database(engine)
-    with Session(engine, future=True) as session:
-        school = build_school(session)
-        session.commit()
+    if school is None:
+        with Session(engine, future=True) as session:
+            school = build_school(session)
+            session.commit()
     actions_port, rasa_port = _free_port(), _free_port()
     endpoints = folder / "endpoints.yml"
     endpoints.write_text(
@@ -118,6 +126,7 @@ def running_assistant(folder: Path, tracker_store_url: str | None = None) -> Ite
     env.pop("LOCK_STORE_URL", None)
     if tracker_store_url:
         env["TRACKER_STORE_URL"] = tracker_store_url
+    env.update(extra_env or {})
     rasa = str(Path(sys.executable).with_name("rasa"))
     chatbot = str(Path(sys.executable).with_name("chatbot"))
     logs = [folder / "actions.log", folder / "rasa.log"]
