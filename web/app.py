@@ -23,6 +23,7 @@ from web.framework import plain_error
 from web.pages import (
     account,
     audit_log,
+    family,
     imports,
     incidents,
     invites,
@@ -140,6 +141,7 @@ def routes() -> list:
         *office_report.routes(),
         *unanswered.routes(),
         *audit_log.routes(),
+        *family.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

@@ -25,6 +25,9 @@ _ITEMS = (
     ("/bao-cao", "Báo cáo", {OFFICE, ADMIN}),
     ("/cau-hoi", "Câu hỏi chưa trả lời", {OFFICE, ADMIN}),
     ("/nhat-ky", "Nhật ký", {OFFICE, ADMIN}),
+    ("/bao-nghi", "Báo nghỉ", {OFFICE, ADMIN, TEACHER}),
+    ("/trao-doi", "Trao đổi", {ADMIN, TEACHER}),
+    ("/lien-he", "Liên hệ chính thức", {OFFICE, ADMIN, TEACHER}),
 )
 
 

@@ -28,6 +28,9 @@ MENU_PATHS = [
     "/bao-cao",
     "/cau-hoi",
     "/nhat-ky",
+    "/bao-nghi",
+    "/trao-doi",
+    "/lien-he",
 ]
 EXTRA_PAGES = {"/tai-khoan": set(WebRole), "/thong-bao/moi": {WebRole.ADMIN, WebRole.TEACHER}}
 
