@@ -106,7 +106,7 @@ def _queue(
             "thấy số điện thoại hay tài khoản của thầy cô."
         )
     else:
-        hint = "\nQuý phụ huynh bấm «Nhắn tiếp» để trả lời thầy cô."
+        hint = "\nQuý phụ huynh bấm «Nhắn tiếp» (hoặc nhắn «hỏi giáo viên») để trả lời thầy cô."
     urgent = message.urgent and to_teacher
     heading = ("🔴 KHẨN — " if urgent else "💬 ") + f"{message.author_label} nhắn {tag(thread.id)}:"
     queue_broadcast(
