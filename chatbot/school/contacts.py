@@ -78,7 +78,7 @@ def _contacts(session: Session, school_ids: frozenset[int] | None) -> list[Offic
 
 def _matches(contact: OfficialContact, kind: str, value: str) -> bool:
     if kind == "phone":
-        return contact.phone == value
+        return national(contact.phone or "") == value  # stored numbers are national; be lenient
     if kind == "email":
         return (contact.email or "").lower() == value
     sites = [_domain(s) for s in (contact.website, contact.zalo) if s]

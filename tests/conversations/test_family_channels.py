@@ -22,7 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from chatbot.db.models import Absence, RelayMessage, RelayThread, Role
+from chatbot.db.models import Absence, OfficialContact, RelayMessage, RelayThread, ReportedNumber, Role
 from chatbot.settings import PROJECT_ROOT
 from tests.connectors.conftest import (
     TELEGRAM_SECRET,
@@ -39,6 +39,7 @@ from tests.connectors.payloads import (
     new_zalo_user,
     tg_callback,
     tg_update,
+    zalo_event,
     zalo_signed,
     zalo_text,
 )
@@ -205,3 +206,79 @@ def test_a_zalo_family_and_a_telegram_teacher_survive_a_restart(
             absences = session.execute(select(Absence).where(Absence.student_id == school.minh_anh)).all()
         assert authors == ["family", "teacher", "teacher", "teacher"] and thread.status.value == "closed"
         assert len(absences) == 1
+
+
+def test_a_telegram_family_and_a_zalo_teacher(fakes: Fakes, tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = tmp_path_factory.mktemp("family-channels-2")
+    env = _env(fakes, folder)
+    parent, teacher = new_chat_id(), new_zalo_user()
+    with running_assistant(folder, extra_env=env) as assistant:
+        school = assistant.school
+        talk = Channels(assistant, fakes, env)
+        with assistant.session() as session:
+            session.add(
+                OfficialContact(
+                    school_id=school.school_id,
+                    name="Văn phòng nhà trường",
+                    role="Văn thư",
+                    phone="0203 3111 222",
+                )
+            )
+        talk.telegram(parent, assistant.issue(Role.PARENT, student_id=school.binh))
+        assert "Nguyễn Thị Lan" in talk.zalo(
+            teacher, assistant.issue(Role.TEACHER, staff_member_id=school.lan)
+        )
+        # 4. Questions about one's own child, on Telegram.
+        talk.telegram(parent, "cô chủ nhiệm lớp con là ai")
+        assert "Giáo viên chủ nhiệm: Nguyễn Thị Lan" in "\n".join(talk.tg_texts(parent)[-3:])
+        # 3. "Is this the school?": one number on the list, one not; the report offered and filed.
+        talk.telegram(parent, "số 0203 3111 222 và 0966 777 888 gọi xưng nhà trường có đúng không")
+        checked = "\n".join(talk.tg_texts(parent)[-3:])
+        assert (
+            "Văn phòng nhà trường — Văn thư" in checked and "0966777888 KHÔNG có trong danh sách" in checked
+        )
+        assert "mục 3" in checked
+        talk.telegram_button(parent, "/affirm")
+        assert "đã nhận báo cáo" in talk.tg_texts(parent)[-1]
+        # 1. An absence for tomorrow; the Zalo teacher gets it from the worker.
+        talk.telegram(parent, "mai cháu nghỉ tiết 2 đi khám")
+        talk.telegram_button(parent, "/absence_confirm")
+        assert "đã ghi nhận báo nghỉ" in talk.tg_texts(parent)[-1]
+        before = len(fakes.zalo.sent(teacher))
+        talk.deliver()
+        alerts = "\n".join(m.get("text", "") for m in fakes.zalo.sent(teacher)[before:])
+        assert "06 - Trần Văn Bình" in alerts and "tiết 2 (Toán)" in alerts
+        # 2. The relay: the family writes on Telegram, the teacher answers on Zalo with the button.
+        talk.telegram(parent, "hỏi giáo viên")
+        talk.telegram(parent, "Khẩn: con bị người lạ nhắn tin trong nhóm lớp")
+        thread_id = int(THREAD.search(talk.tg_texts(parent)[-1]).group(1))
+        before = len(fakes.zalo.sent(teacher))
+        talk.deliver()
+        relayed = "\n".join(m.get("text", "") for m in fakes.zalo.sent(teacher)[before:])
+        assert "KHẨN" in relayed and "người lạ" in relayed and str(parent) not in relayed
+        assert "mời nhập lời nhắn" in talk.zalo(teacher, f'/relay_reply{{"relay_thread":"{thread_id}"}}')
+        assert "dài quá" in talk.zalo(teacher, "x" * 1700)
+        assert "đã chuyển lời nhắn tới gia đình" in talk.zalo(teacher, "Cô đã xử lý, cảm ơn gia đình.")
+        talk.deliver()
+        assert any("Cô đã xử lý, cảm ơn gia đình." in t for t in talk.tg_texts(parent))
+        # Bad input on Zalo: an attachment and a message over the channel's limit are refused politely.
+        body, headers = zalo_signed(
+            zalo_event("user_send_image", teacher, message={"msg_id": "img-1"}), ZALO_APP_ID, ZALO_OA_SECRET
+        )
+        httpx.post(f"{talk.rasa}/webhooks/zalo/webhook", content=body, headers=headers, timeout=60)
+        assert fakes.zalo.wait_for(
+            lambda: "không chuyển được tới thầy cô" in str(fakes.zalo.sent(teacher)[-1])
+        )
+        assert "dài quá" in talk.zalo(teacher, "y" * 2500)
+        with assistant.session() as session:
+            numbers = session.execute(select(ReportedNumber.phone)).scalars().all()
+            authors = (
+                session.execute(
+                    select(RelayMessage.author)
+                    .where(RelayMessage.thread_id == thread_id)
+                    .order_by(RelayMessage.id)
+                )
+                .scalars()
+                .all()
+            )
+        assert "0966777888" in numbers and authors == ["family", "teacher"]
