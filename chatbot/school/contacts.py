@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chatbot.db.models import IncidentKind, IncidentReport, OfficialContact, ReportedNumber, School
+from chatbot.db.models import (
+    BroadcastKind,
+    ChatAccount,
+    IncidentKind,
+    IncidentReport,
+    OfficialContact,
+    ReportedNumber,
+    School,
+    StaffMember,
+    StaffRole,
+)
+from chatbot.delivery.outbox import queue_broadcast
 
 # Bounded widths: these run on chat text (tests/hardening/test_linear_text.py).
 _PHONE = re.compile(r"(?<![\d+])(?:\+ ?84|84|0)(?:[ .\-]?\d){8,10}(?!\d)")
@@ -23,6 +34,7 @@ _EMAIL = re.compile(r"[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,4}")
 _LINK = re.compile(r"(?i)(?:https?://)?(?:www\.)?((?:[a-z0-9\-]{1,63}\.){1,5}[a-z]{2,12})(?=[/\s:?#.,)!]|$)")
 _ZALO_OA = re.compile(r"(?i)\boa\.zalo\.me/(\d{4,30})")
 MAX_FOUND = 5
+CAMPAIGN_AT = 3  # reports naming one number that make the school's staff hear of it
 
 
 def national(phone: str) -> str | None:
@@ -190,7 +202,46 @@ def record_numbers(session: Session, reference: str, text: str) -> list[str]:
     for number in numbers:
         session.add(ReportedNumber(incident_id=report.id, phone=number))
     session.flush()
+    if report.school_id is not None:
+        for number in numbers:
+            _alert_campaign(session, report.school_id, number)
     return numbers
+
+
+def _alert_campaign(session: Session, school_id: int, phone: str) -> None:
+    """Tell the school's staff once, when :data:`CAMPAIGN_AT` reports name the same number."""
+    count = session.execute(
+        select(func.count(ReportedNumber.id))
+        .join(IncidentReport, IncidentReport.id == ReportedNumber.incident_id)
+        .where(ReportedNumber.phone == phone, IncidentReport.school_id == school_id)
+    ).scalar_one()
+    if count != CAMPAIGN_AT:
+        return
+    accounts = list(
+        session.execute(
+            select(ChatAccount.id)
+            .join(StaffMember, StaffMember.id == ChatAccount.staff_member_id)
+            .where(
+                StaffMember.school_id == school_id,
+                StaffMember.role == StaffRole.STAFF,
+                ChatAccount.active.is_(True),
+            )
+        ).scalars()
+    )
+    if not accounts:
+        return
+    queue_broadcast(
+        session,
+        key=f"scam-campaign:{school_id}:{phone}",
+        kind=BroadcastKind.ALERT,
+        audience="staff",
+        text=f"⚠️ Đã có {count} báo cáo mạo danh cùng nêu số {phone}: có thể là một đợt lừa đảo nhắm vào "
+        "gia đình của trường. Xem: chatbot contacts campaigns, hoặc trang «Liên hệ chính thức».",
+        account_ids=accounts,
+        sender="contacts",
+        school_id=school_id,
+        urgent=False,
+    )
 
 
 @dataclass(frozen=True)

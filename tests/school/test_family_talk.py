@@ -338,16 +338,21 @@ def test_official_contacts_and_pasted_numbers(school: Sample) -> None:
 
 def test_scam_reports_naming_one_number_group_into_a_campaign(school: Sample) -> None:
     with session_scope() as session:
-        for index, sender in enumerate(("a", "b", "c")):
+        principal = link(session, ("telegram", "boss"), Role.STAFF, staff_id=school.principal).view
+        for index, sender in enumerate(("a", "b", "c", "d")):
             link(session, ("zalo", sender), Role.PARENT, student_id=school.minh_anh)
-            number = "0987 654 321" if index < 2 else "0911 000 111"
+            number = "0987 654 321" if index != 1 else "0911 000 111"
             text = f"số {number} xưng phòng giáo dục bán tài liệu"
             outcome = incidents.report_scam(
                 session, channel="zalo", external_id=sender, description=text, now=NOW
             )
             contacts.record_numbers(session, outcome.reference, text)
         grouped = contacts.campaigns(session, school.school_id)
-        assert [(c.phone, c.reports) for c in grouped] == [("0987654321", 2), ("0911000111", 1)]
+        assert [(c.phone, c.reports) for c in grouped] == [("0987654321", 3), ("0911000111", 1)]
+        (alert,) = _broadcasts(session, "scam-campaign:")  # once, at the third report
+        assert "3 báo cáo mạo danh cùng nêu số 0987654321" in alert.text
+        delivery = session.execute(select(Delivery).where(Delivery.broadcast_id == alert.id)).scalar_one()
+        assert delivery.account_id == principal.account_id
 
 
 def test_a_familys_questions_about_its_child(school: Sample) -> None:
