@@ -115,6 +115,9 @@ class ActionAbsenceStart(SafeAction):
         view = await account_view(tracker)
         channel, external_id = sender(tracker)
         children = await db(absences.parent_children, channel, external_id)
+        if not children and view.staff is not None:  # a teacher speaking of absences: today's list
+            dispatcher.utter_message(text=await today_text(view))
+            return _reset()
         if not children:
             dispatcher.utter_message(
                 text=NOT_PARENT
@@ -285,6 +288,22 @@ class ActionWithdrawAbsence(SafeAction):
         return []
 
 
+async def today_text(view: AccountView) -> str:
+    """Today's notices in the classes a teacher teaches or leads."""
+    assert view.staff is not None
+    today = local_now().date()
+    lines = await db(absences.absences_on, view.staff.class_ids, today)
+    if not lines:
+        return f"Dạ, {day_text(today)} các lớp của thầy cô chưa có báo nghỉ nào ạ."
+    text = [f"Dạ, báo nghỉ {day_text(today)} ({len(lines)}):"]
+    for line in lines:
+        entry = f"• {line.class_name}: {line.display_name} — {periods_text(line.periods)}"
+        if line.reason:
+            entry += f"; lời nhắn: {quoted_words(line.reason, 120)}"
+        text.append(entry)
+    return "\n".join(text)
+
+
 class ActionAbsencesToday(SafeAction):
     """A teacher's "hôm nay lớp mình ai nghỉ": today's notices in their classes."""
 
@@ -304,18 +323,5 @@ class ActionAbsencesToday(SafeAction):
             else:
                 dispatcher.utter_message(text=NOT_LINKED)
             return []
-        today = local_now().date()
-        lines = await db(absences.absences_on, view.staff.class_ids, today)
-        if not lines:
-            dispatcher.utter_message(
-                text=f"Dạ, {day_text(today)} các lớp của thầy cô chưa có báo nghỉ nào ạ."
-            )
-            return []
-        text = [f"Dạ, báo nghỉ {day_text(today)} ({len(lines)}):"]
-        for line in lines:
-            entry = f"• {line.class_name}: {line.display_name} — {periods_text(line.periods)}"
-            if line.reason:
-                entry += f"; lời nhắn: {quoted_words(line.reason, 120)}"
-            text.append(entry)
-        dispatcher.utter_message(text="\n".join(text))
+        dispatcher.utter_message(text=await today_text(view))
         return []
