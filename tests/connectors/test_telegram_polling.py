@@ -13,6 +13,7 @@ from chatbot.settings import SettingsError
 from connectors.config import TelegramConfig
 from connectors.telegram import invite_deep_link
 from connectors.telegram_polling import poll, set_webhook
+from connectors.texts import TEXT_ONLY
 from tests.connectors.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, RasaServer, free_port
 from tests.connectors.payloads import PHOTO, new_chat_id, tg_callback, tg_update
 from tests.fakes.telegram_api import FakeTelegramAPI, telegram_error
@@ -46,8 +47,7 @@ async def test_polling_relays_updates_to_rasa_and_replies(rasa_server: RasaServe
     assert fake.webhook is None
     assert fake.sent_texts(chat_id) == [
         "Dạ, đây là lịch học.",
-        "Dạ, hiện trợ lý chỉ đọc được tin nhắn chữ. Quý phụ huynh và các em vui lòng gõ câu hỏi "
-        "bằng chữ giúp trợ lý nhé.",
+        TEXT_ONLY,
         "Dạ, đây là lịch học.",
         "Dạ, trợ lý đã nhận mã ABCD2345.",
     ]
