@@ -12,6 +12,7 @@ it; neither side ever sees the other's phone number or chat id.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, joinedload
 from chatbot.db.models import (
     BroadcastKind,
     ChatAccount,
+    HelpRequest,
     RelayMessage,
     RelayStatus,
     RelayThread,
@@ -38,11 +40,15 @@ from chatbot.school.relay_keys import tag
 
 MAX_TEXT = 1500  # fits one message on every channel with the heading
 SENDER = "relay"
-_URGENT = re.compile(r"\b(?:khan|gap|khan cap)\b")
+# Bounded widths. "gấp" only with its accent: unaccented "gap" is mostly "gặp" (to meet).
+_URGENT = re.compile(r"\b(?:khẩn|gấp)\b")
+_URGENT_FOLDED = re.compile(r"\b(?:khan cap|khan)\b")
 
 
 def is_urgent(text: str) -> bool:
-    return bool(_URGENT.search(fold(text[:300])))
+    """Whether the family marks the message urgent ("khẩn", "gấp", unaccented "khan")."""
+    head = unicodedata.normalize("NFC", text[:300]).lower()
+    return bool(_URGENT.search(head) or _URGENT_FOLDED.search(fold(head)))
 
 
 class RelayProblem(str, Enum):
@@ -148,10 +154,15 @@ def family_message(
     school_class = session.get(SchoolClass, student.class_id)
     assert school_class is not None
     teacher = school_class.homeroom_teacher
-    if teacher is None or not _teacher_accounts(session, teacher.id):
-        return RelayProblem.NO_TEACHER
     if problem is not None:
         return problem
+    if teacher is None or not _teacher_accounts(session, teacher.id):
+        # Nothing is lost: the message is kept as a request for the school to pass on.
+        session.add(
+            HelpRequest(account_id=account.id, class_id=student.class_id, message=text, created_at=now)
+        )
+        session.flush()
+        return RelayProblem.NO_TEACHER
     thread = (
         session.execute(
             select(RelayThread)

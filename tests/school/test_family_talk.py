@@ -14,6 +14,7 @@ from chatbot.db.models import (
     Broadcast,
     Delivery,
     DeliveryStatus,
+    HelpRequest,
     RelayMessage,
     RelayStatus,
     RelayThread,
@@ -254,7 +255,8 @@ def test_relay_at_night_waits_for_morning_unless_urgent_and_bad_messages_are_ref
                 session, channel="zalo", external_id="p1", student_id=None, text="Chào thầy", now=NIGHT
             )
             is RelayProblem.NO_TEACHER
-        )  # 7B's teacher is not on the assistant
+        )  # 7B's teacher is not on the assistant: kept as a request for the school
+        assert session.execute(select(HelpRequest.message)).scalars().all() == ["Chào thầy"]
         link(session, ("telegram", "t7"), Role.TEACHER, staff_id=school.hung)
         assert (
             relay.family_message(
@@ -291,6 +293,21 @@ def test_relay_at_night_waits_for_morning_unless_urgent_and_bad_messages_are_ref
         assert last.urgent and last.text.startswith("🔴 KHẨN")
         pending = session.execute(select(Delivery).where(Delivery.broadcast_id == last.id)).scalar_one()
         assert pending.status is DeliveryStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("Khẩn: con bị đe dọa", True),
+        ("gấp ạ", True),
+        ("khan cap", True),
+        ("em muốn gặp cô", False),
+        ("em muon gap co", False),
+        ("Chào cô", False),
+    ],
+)
+def test_what_counts_as_urgent(text: str, urgent: bool) -> None:
+    assert relay.is_urgent(text) is urgent
 
 
 def test_the_telegram_tag_is_read_back() -> None:
