@@ -3,7 +3,8 @@
 What goes: the account, its links to students, acknowledgements, help requests and their
 alerts, every message queued or sent to it (deliveries, and notices meant for it alone). What
 stays, changed: its incident reports lose the reporter, and the names of its students are
-taken out of the reports and of the alerts their teachers got. What stays as it is: wrong
+taken out of the reports and of the alerts their teachers got; its absence notices and relay
+threads are anonymised too (chatbot/school/family_privacy.py). What stays as it is: wrong
 invite codes it typed, until housekeeping removes them a day later (a lock-out must survive
 unlinking). The conversation history in Rasa's tracker store is erased by the tracker store
 itself when the action asks (chatbot/tracker_events.py).
@@ -28,6 +29,7 @@ from chatbot.db.models import (
 )
 from chatbot.school.accounts import LinkedStudent, find_account, view_of
 from chatbot.school.alerts import incident_alert_key, notice_audience
+from chatbot.school.family_privacy import forget_family_talk
 from chatbot.school.help_requests import help_alert_key
 from chatbot.school.incidents import anonymised_alert
 
@@ -86,6 +88,12 @@ def _anonymise_reports(session: Session, account_id: int, names: set[str]) -> tu
     return len(reports), scrubbed
 
 
+def _called(full_name: str) -> str:
+    """How families usually write a child's name: the last two words ("Minh Anh")."""
+    words = full_name.split()
+    return " ".join(words[-2:]) if len(words) >= 3 else ""
+
+
 def _delete(session: Session, model: type, account_id: int) -> int:
     result = session.execute(
         delete(model).where(model.account_id == account_id).execution_options(synchronize_session=False)
@@ -100,8 +108,9 @@ def forget_account(session: Session, channel: str, external_id: str) -> ForgetOu
         return ForgetOutcome(had_data=False)
     account_id = account.id
     view = view_of(session, account)
-    names = {name for s in view.students for name in (s.full_name, s.display_name)}
+    names = {name for s in view.students for name in (s.full_name, s.display_name, _called(s.full_name))}
     reports, scrubbed = _anonymise_reports(session, account_id, names)
+    forget_family_talk(session, account_id, lambda text: without_names(text, names))
     help_ids = session.execute(
         select(HelpRequest.id).where(HelpRequest.account_id == account_id)
     ).scalars().all()

@@ -21,7 +21,7 @@ from chatbot.db.models import (
     Role,
 )
 from chatbot.delivery.reminders import queue_due_reminders
-from chatbot.school import absences, child_info, contacts, incidents, relay, relay_keys
+from chatbot.school import absences, child_info, contacts, incidents, privacy, relay, relay_keys
 from chatbot.school.absences import AbsenceCheck, AbsenceProblem, RecordOutcome, RecordStatus
 from chatbot.school.relay import RelayProblem, Sent
 from chatbot.settings import TIMEZONE
@@ -308,6 +308,30 @@ def test_relay_at_night_waits_for_morning_unless_urgent_and_bad_messages_are_ref
 )
 def test_what_counts_as_urgent(text: str, urgent: bool) -> None:
     assert relay.is_urgent(text) is urgent
+
+
+def test_erasing_a_family_anonymises_its_notices_and_threads(school: Sample) -> None:
+    with session_scope() as session:
+        link(session, PARENT, Role.PARENT, student_id=school.minh_anh)
+        link(session, TEACHER, Role.TEACHER, staff_id=school.lan)
+        absences.record_absence(
+            session,
+            channel="zalo",
+            external_id="p1",
+            student_id=school.minh_anh,
+            request=absences.read_absence("Minh Anh sốt cao, đi khám", NOW),
+            now=NOW,
+        )
+        sent = relay.family_message(
+            session, channel="zalo", external_id="p1", student_id=None, text="Cô ơi Minh Anh bị sốt", now=NOW
+        )
+        privacy.forget_account(session, "zalo", "p1")
+        absence = session.execute(select(Absence)).scalar_one()
+        thread = session.get(RelayThread, sent.thread_id)
+        message = session.execute(select(RelayMessage)).scalar_one()
+    assert absence.reason == "" and absence.account_id is None and absence.day == date(2026, 12, 2)
+    assert thread.account_id is None and "Minh Anh" not in thread.family_label
+    assert "Minh Anh" not in message.text and "bị sốt" in message.text
 
 
 def test_the_telegram_tag_is_read_back() -> None:
