@@ -67,6 +67,11 @@ def lane(channel: str, external_id: str) -> str:
     """The bot a message to this account goes through: ``telegram`` or ``telegram:<SCHOOL>``;
     each has its own sender and its own rate limits."""
     school, _ = split_address(external_id)
+    return school_lane(channel, school)
+
+
+def school_lane(channel: str, school: str | None) -> str:
+    """The lane of ``school``'s own bot on ``channel`` (the channel itself for the shared bot)."""
     return channel if school is None else f"{channel}{_SEPARATOR}{school}"
 
 

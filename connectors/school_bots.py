@@ -16,7 +16,7 @@ import time
 from contextvars import ContextVar
 from typing import Any
 
-from chatbot.channels import is_school_code, school_address
+from chatbot.channels import is_school_code, make_sender_id, school_address, split_sender_id
 from chatbot.db.engine import session_scope
 from chatbot.school.school_channels import all_channel_values, channel_values
 from chatbot.secretbox import SecretsKeyError
@@ -46,6 +46,23 @@ def qualified(external_id: str) -> str:
     """``external_id`` as the account id on the current request's bot (``<SCHOOL>:<chat>``)."""
     school = BOT_SCHOOL.get()
     return external_id if school is None else school_address(school, external_id)
+
+
+def own_sender_id(sender_id: str) -> str:
+    """``sender_id`` of a chat on the current request's bot (``telegram:42`` → ``telegram:<SCHOOL>:42``)."""
+    school = BOT_SCHOOL.get()
+    if school is None:
+        return sender_id
+    channel, chat = split_sender_id(sender_id)
+    return make_sender_id(channel, school_address(school, chat))
+
+
+def school_webhook_path(path: str, school: str | None) -> str:
+    """``/webhooks/telegram/webhook`` of ``school``'s own bot: ``/webhooks/telegram/<SCHOOL>/webhook``."""
+    if school is None:
+        return path
+    head, _, tail = path.rpartition("/")
+    return f"{head}/{school.upper()}/{tail}"
 
 
 def zalo_token_key(school: str) -> str:

@@ -19,14 +19,13 @@ from sanic.response import HTTPResponse
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from chatbot.channels import make_sender_id, school_address, split_sender_id
 from chatbot.db.engine import session_scope
 from chatbot.db.models import ProcessedEvent
 from chatbot.delivery.outbound import OutboundMessage, Sender
 from chatbot.school.activity import INBOUND
 from connectors.config import missing
 from connectors.outputs import SenderOutputChannel
-from connectors.school_bots import BOT_SCHOOL, SCHOOL_CONFIGS, qualified
+from connectors.school_bots import BOT_SCHOOL, SCHOOL_CONFIGS, own_sender_id, qualified
 from connectors.texts import message_too_long
 
 logger = logging.getLogger(__name__)
@@ -319,8 +318,7 @@ class SenderInputChannel(InputChannel, Generic[ConfigT, SenderT]):
         code = school.upper()
 
         async def deliver(sender_id: str, text: str, metadata: dict[str, Any]) -> None:
-            channel, chat = split_sender_id(sender_id)
-            own = make_sender_id(channel, school_address(code, chat))
+            own = own_sender_id(sender_id)
             output = self.output_type(bot.sender)
             tagged = {**metadata, "school": code}
             await on_new_message(UserMessage(text, output, own, input_channel=self.channel, metadata=tagged))
