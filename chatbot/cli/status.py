@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from chatbot.cli.report import city_table
 from chatbot.cli.school import SchoolOption, resolve_class, resolve_school
 from chatbot.db.engine import session_scope
+from chatbot.school.city import city_figures
 from chatbot.school.status import ClassStatus, StudentStatus, class_statuses, rate
 from chatbot.settings import RULES_VERSION, TIMEZONE
 
@@ -61,6 +64,10 @@ def class_table(status: ClassStatus) -> Table:
     return table
 
 
+def local_today() -> date:
+    return datetime.now(TIMEZONE).date()
+
+
 def register(app: typer.Typer) -> None:
     @app.command("status")
     def status(
@@ -68,8 +75,15 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--class", help="Xem chi tiết từng học sinh của lớp.")
         ] = None,
         school: SchoolOption = None,
+        city: Annotated[bool, typer.Option("--city", help="Toàn thành phố: mỗi trường một dòng.")] = False,
     ) -> None:
         """Số gia đình đã kết nối, đã xác nhận nội quy, và ai còn thiếu — theo lớp."""
+        if city:
+            today = local_today()
+            with session_scope() as session:
+                figures = city_figures(session, today, today)
+            Console().print(city_table(figures))
+            return
         with session_scope() as session:
             found = resolve_school(session, school)
             name = resolve_class(session, found, class_name).name if class_name else None
