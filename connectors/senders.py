@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from chatbot.channels import school_lane
 from chatbot.delivery.outbound import Sender
 from chatbot.secretbox import SecretsKeyError
@@ -65,5 +67,8 @@ def build_school_senders() -> dict[str, Sender]:
         configs = school_configs()
     except SecretsKeyError as exc:
         logger.error("schools' own bots are off: %s", exc)
+        return {}
+    except SQLAlchemyError as exc:
+        logger.error("schools' own bots are off: their settings cannot be read (%s)", type(exc).__name__)
         return {}
     return {school_lane(channel, school): sender_of(channel, config) for school, channel, config in configs}
