@@ -160,3 +160,24 @@ class SchoolConfigCache:
 
 
 SCHOOL_CONFIGS = SchoolConfigCache()
+
+
+async def check_bot(channel: str, config: BotConfig, timeout: float = 10.0) -> str | None:
+    """Ask the platform whether ``config``'s token is accepted (Telegram and Zalo Bot ``getMe``);
+    ``None`` when it is, else a short reason without the token. Zalo OA tokens rotate and are
+    checked by the sender itself (a refused one is refreshed, then reported)."""
+    import httpx
+
+    if channel == "zalo" or not isinstance(config, TelegramConfig | ZaloBotConfig):
+        return None
+    url = f"{config.api_base_url}{config.token}/getMe"
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            reply = await client.get(url)
+    except httpx.HTTPError as exc:
+        return f"không gọi được API ({type(exc).__name__})"
+    if reply.status_code in (401, 404):
+        return "mã bot (token) sai hoặc đã bị thu hồi"
+    if reply.status_code >= 400:
+        return f"API trả lỗi HTTP {reply.status_code}"
+    return None

@@ -7,8 +7,9 @@ variables a single-school deployment uses (``TELEGRAM_BOT_TOKEN``, ``ZALO_APP_SE
 
 from __future__ import annotations
 
+import importlib
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -37,6 +38,12 @@ ENV_NAMES = {
 }
 ChannelArgument = Annotated[str, typer.Argument(help="telegram, zalo hoặc zalo_bot.")]
 SchoolArgument = Annotated[str, typer.Argument(help="Mã trường.")]
+
+
+def _load(reference: str) -> Any:
+    """``connectors`` code, imported in the command only (``chatbot`` does not depend on it)."""
+    module_name, _, attribute = reference.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
 
 
 def _channel(value: str) -> str:
@@ -141,5 +148,30 @@ def register_channels(school_app: typer.Typer) -> None:
         if not removed:
             fail(f"trường {school} không có kênh {store.CHANNEL_LABELS[name]}")
         typer.echo(f"Đã xoá kênh {store.CHANNEL_LABELS[name]} của trường {school.upper()}.")
+
+    @channels_app.command("check")
+    def check() -> None:
+        """Hỏi Telegram / Zalo Bot xem mã bot của từng trường còn dùng được không."""
+        import asyncio
+
+        school_configs = _load("connectors.school_bots:school_configs")
+        check_bot = _load("connectors.school_bots:check_bot")
+        try:
+            configs = school_configs()
+        except SecretsKeyError as exc:
+            fail(str(exc))
+
+        async def run() -> list[tuple[str, str, str | None]]:
+            results = await asyncio.gather(*(check_bot(channel, config) for _, channel, config in configs))
+            pairs = zip(configs, results, strict=True)
+            return [(school, channel, problem) for (school, channel, _), problem in pairs]
+
+        problems = 0
+        for school, channel, problem in asyncio.run(run()):
+            problems += problem is not None
+            typer.echo(f"{school} · {store.CHANNEL_LABELS[channel]}: {problem or 'dùng được'}")
+        if problems:
+            typer.echo(f"{problems} kênh có vấn đề; các kênh khác vẫn gửi bình thường.", err=True)
+            raise typer.Exit(1)
 
     school_app.add_typer(channels_app, name="channels")

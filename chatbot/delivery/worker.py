@@ -426,7 +426,9 @@ class DeliveryWorker:
             self._held.discard(item.delivery_id)
         self.stats[outcome] += 1
         if outcome is not Outcome.SENT:
-            logger.info("delivery %d: %s (%s)", item.delivery_id, outcome.value, error)
+            # The lane names the bot (and so the school) whose token, quota or API failed.
+            lane_key = lane(item.channel, item.external_id)
+            logger.info("delivery %d via %s: %s (%s)", item.delivery_id, lane_key, outcome.value, error)
         if self.on_outcome is not None:
             self.on_outcome(outcome, item)
 

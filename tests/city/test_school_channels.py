@@ -99,3 +99,16 @@ def test_names_that_fit_their_columns_and_paths() -> None:
     assert len(zalo_token_key("A" * 32)) <= 24
     assert school_webhook_path("/webhooks/telegram/webhook", "thcs-a") == "/webhooks/telegram/THCS-A/webhook"
     assert school_webhook_path("/webhooks/telegram/webhook", None) == "/webhooks/telegram/webhook"
+
+
+def test_check_reports_a_revoked_token_for_its_school_only(
+    any_db: str, city_env: str, fake_bots
+) -> None:  # noqa: ANN001
+    for code, (telegram, zalo) in fake_bots.items():
+        add_school(code, 1, telegram, zalo)
+    fake_bots["THCS-A"][0].token = "100:revoked"
+    result = CliRunner().invoke(app, ["school", "channels", "check"])
+    assert result.exit_code == 1
+    assert "THCS-A · Telegram: mã bot (token) sai hoặc đã bị thu hồi" in result.output
+    assert "THCS-B · Telegram: dùng được" in result.output
+    assert "1 kênh có vấn đề" in result.output
