@@ -13,7 +13,7 @@ A refused or already-linked code is not used up and does not count as a wrong tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from enum import Enum
 
@@ -186,9 +186,22 @@ def view_of(session: Session, account: ChatAccount) -> AccountView:
 def load_account(session: Session, channel: str, external_id: str) -> AccountView:
     """The snapshot of an account; an empty view when the person never linked."""
     account = find_account(session, channel, external_id)
-    if account is None:
-        return AccountView()
-    return view_of(session, account)
+    view = AccountView() if account is None else view_of(session, account)
+    bot_school = bot_school_id(session, channel, external_id)
+    if bot_school is not None:  # on a school's own bot, everything is that school's
+        view = replace(view, school_ids=frozenset({bot_school}))
+    return view
+
+
+def bot_school_id(session: Session, channel: str, external_id: str) -> int | None:
+    """The school whose own bot this account talks to (None: the deployment's shared bot; 0,
+    which no school has, for the bot of a school that no longer exists)."""
+    if channel not in CHANNEL_NAMES:
+        return None
+    code, _ = split_address(external_id)
+    if code is None:
+        return None
+    return session.scalar(select(School.id).where(School.code == code)) or 0
 
 
 class LinkStatus(str, Enum):

@@ -21,6 +21,7 @@ from chatbot.delivery.reminders import queue_due_reminders
 from chatbot.delivery.worker import DeliveryWorker, WorkerOptions
 from chatbot.school.accounts import LinkStatus, load_account, redeem_code
 from chatbot.school.city import SUMMARY_SHEET, city_figures, city_xlsx_bytes
+from chatbot.school.incidents import ClassProblem, classes_for_report
 from chatbot.school.invites import issue_invite
 from tests.city.conftest import RATE, DemoSchool, add_school, first_lesson, link_family
 from tests.fakes.telegram_api import telegram_error
@@ -170,3 +171,18 @@ def test_the_office_figures_add_up(schools: dict[str, DemoSchool]) -> None:
     assert workbook.sheetnames == [SUMMARY_SHEET, "THCS-A", "THCS-B"]
     summary = list(workbook[SUMMARY_SHEET].iter_rows(values_only=True))
     assert summary[-1][1] == "Toàn thành phố" and summary[-1][3] == 14
+
+
+def test_an_unlinked_family_on_a_school_bot_reports_only_about_that_school(
+    schools: dict[str, DemoSchool],
+) -> None:
+    a = schools["THCS-A"]
+    with session_scope() as session:
+        view = load_account(session, "telegram", "THCS-A:77")  # never linked
+        assert view.school_ids == frozenset({a.school_id}) and not view.linked
+        choices = classes_for_report(session, view, "lớp 6A")
+        assert [c.class_id for c in choices] == [a.class_id]  # not school B's 6A
+        shared = classes_for_report(session, load_account(session, "telegram", "77"), "lớp 6A")
+        assert len(shared) == 2  # the deployment's shared bot still serves the whole city
+        gone = load_account(session, "telegram", "THCS-GONE:77")
+        assert classes_for_report(session, gone, "lớp 6A") is ClassProblem.NOT_FOUND
