@@ -112,3 +112,19 @@ def test_check_reports_a_revoked_token_for_its_school_only(
     assert "THCS-A · Telegram: mã bot (token) sai hoặc đã bị thu hồi" in result.output
     assert "THCS-B · Telegram: dùng được" in result.output
     assert "1 kênh có vấn đề" in result.output
+
+
+def test_set_webhook_registers_the_school_route_with_the_school_secret(
+    any_db: str, city_env: str, fake_bots
+) -> None:  # noqa: ANN001
+    telegram, zalo = fake_bots["THCS-A"]
+    add_school("THCS-A", 1, telegram, zalo)
+    command = ["telegram", "set-webhook", "https://bot.example.vn", "--school"]
+    result = CliRunner().invoke(app, [*command, "thcs-a"])
+    assert result.exit_code == 0, result.output
+    assert "https://bot.example.vn/webhooks/telegram/THCS-A/webhook" in result.output
+    [call] = telegram.calls("setWebhook")
+    assert call.params["url"] == "https://bot.example.vn/webhooks/telegram/THCS-A/webhook"
+    assert call.params["secret_token"] == "secret-of-THCS-A-0123456789"
+    missing = CliRunner().invoke(app, [*command, "THCS-B"])
+    assert missing.exit_code != 0 and "THCS-B has no telegram channel" in str(missing.exception)
