@@ -29,6 +29,7 @@ from web.pages import (
     notices,
     office_report,
     overview,
+    school_channels,
     signin,
     unanswered,
 )
@@ -140,6 +141,7 @@ def routes() -> list:
         *office_report.routes(),
         *unanswered.routes(),
         *audit_log.routes(),
+        *school_channels.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

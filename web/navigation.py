@@ -25,6 +25,7 @@ _ITEMS = (
     ("/bao-cao", "Báo cáo", {OFFICE, ADMIN}),
     ("/cau-hoi", "Câu hỏi chưa trả lời", {OFFICE, ADMIN}),
     ("/nhat-ky", "Nhật ký", {OFFICE, ADMIN}),
+    ("/kenh", "Kênh của trường", {ADMIN}),
 )
 
 
