@@ -34,7 +34,7 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
 MAX_VALUE = 2000
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")  # what Telegram accepts as secret_token
 _URL = re.compile(r"^https?://[^\s]{1,300}$")
-_PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
+_PRINTABLE = re.compile(r"^[\x21-\x7e]{1,2000}$")
 
 
 class ChannelSettingsError(ValueError):
