@@ -186,3 +186,22 @@ def test_an_unlinked_family_on_a_school_bot_reports_only_about_that_school(
         assert len(shared) == 2  # the deployment's shared bot still serves the whole city
         gone = load_account(session, "telegram", "THCS-GONE:77")
         assert classes_for_report(session, gone, "lớp 6A") is ClassProblem.NOT_FOUND
+
+
+def test_report_and_status_gain_a_city_level(schools: dict[str, DemoSchool], tmp_path) -> None:  # noqa: ANN001
+    from typer.testing import CliRunner
+
+    from chatbot.cli import app
+
+    link_family(schools["THCS-A"], schools["THCS-A"].students[0], Channel.TELEGRAM, "5")
+    status = CliRunner().invoke(app, ["status", "--city"])
+    assert status.exit_code == 0, status.output
+    assert "THCS-A" in status.output and "THCS-B" in status.output and "Toàn thành phố" in status.output
+    today = datetime.now(timezone.utc).date().isoformat()
+    command = ["report", "--city", "--from", today, "--to", today, "--out", str(tmp_path)]
+    report = CliRunner().invoke(app, command)
+    assert report.exit_code == 0, report.output
+    [path] = tmp_path.glob("bao-cao-toan-thanh-pho_*.xlsx")
+    assert load_workbook(path).sheetnames == [SUMMARY_SHEET, "THCS-A", "THCS-B"]
+    backwards = CliRunner().invoke(app, ["report", "--city", "--from", today, "--to", "2000-01-01"])
+    assert backwards.exit_code == 1 and "sau --to" in backwards.output
