@@ -242,7 +242,7 @@ class DeliveryWorker:
                 self._queue_of(lane(item.channel, item.external_id)).put_nowait(item)
             if len(claims) == room:
                 continue  # there may be more due right now
-            if full and self._held:  # the busy lanes take more soon
+            if full and claims:  # other lanes still had work: look again soon
                 await _wait(stop, 0.1)
                 continue
             if not self._held and until is not None and await self._finished(until):
