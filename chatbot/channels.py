@@ -1,7 +1,8 @@
 """Rasa sender ids that carry their channel, so ids never collide across channels.
 
 A conversation from Telegram chat 42 is ``telegram:42``; from Zalo OA user 7 it is ``zalo:7``.
-Sender ids without a known prefix come from the REST channel (tests, the web widget).
+Sender ids without a known prefix come from the REST channel (tests, the web widget). On a
+school's own bot the chat also carries the school: ``telegram:<SCHOOL>:42`` (see below).
 """
 
 from __future__ import annotations

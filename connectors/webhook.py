@@ -225,6 +225,7 @@ class SenderInputChannel(InputChannel, Generic[ConfigT, SenderT]):
     def __init__(self, config: ConfigT | None) -> None:
         self.config = config
         self._sender: SenderT | None = None
+        self._school_bots: dict[str, SenderInputChannel[ConfigT, SenderT]] = {}
         self.log = logging.getLogger(type(self).__module__)
 
     @classmethod
@@ -301,10 +302,11 @@ class SenderInputChannel(InputChannel, Generic[ConfigT, SenderT]):
         config = await SCHOOL_CONFIGS.get(self.channel, code)
         if config is None:
             return None
-        bots: dict[str, SenderInputChannel[ConfigT, SenderT]] = self.__dict__.setdefault("_school_bots", {})
-        bot = bots.get(code)
+        bot = self._school_bots.get(code)
         if bot is None or bot.config != config:
-            bot = bots[code] = type(self)(cast(ConfigT, config))
+            if bot is not None and bot._sender is not None:  # settings changed: close the old client
+                spawn(bot._sender.aclose(), f"{self.channel} sender")
+            bot = self._school_bots[code] = type(self)(cast(ConfigT, config))
         return bot
 
     async def receive_for_school(
