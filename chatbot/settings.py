@@ -128,6 +128,7 @@ class Settings:
     report_superior_body: str = "PHÒNG GD&ĐT THÀNH PHỐ HẠ LONG"
     report_place: str = "Hạ Long"
     report_recipient: str = "Phòng Giáo dục và Đào tạo thành phố Hạ Long"
+    channel_secrets_key: str | None = field(default=None, repr=False)
 
     @property
     def production(self) -> bool:
@@ -244,6 +245,7 @@ def _build() -> Settings:
         or Settings.report_superior_body,
         report_place=_env("REPORT_PLACE", Settings.report_place) or Settings.report_place,
         report_recipient=_env("REPORT_RECIPIENT", Settings.report_recipient) or Settings.report_recipient,
+        channel_secrets_key=_env("CHANNEL_SECRETS_KEY"),
     )
 
 

@@ -86,6 +86,7 @@ class ZaloConfig:
     oauth_base_url: str = DEFAULT_ZALO_OAUTH_BASE_URL
     max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS["zalo"]
     event_max_age_seconds: int = DEFAULT_ZALO_EVENT_MAX_AGE_SECONDS
+    token_key: str = "zalo"  # the channel_tokens row of this OA's rotating tokens
 
     def __repr__(self) -> str:
         return f"ZaloConfig(app_id={self.app_id!r}, api_base_url={self.api_base_url!r})"

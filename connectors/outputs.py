@@ -11,7 +11,7 @@ from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
 
-from chatbot.channels import split_sender_id
+from chatbot.channels import split_address, split_sender_id
 from chatbot.delivery.outbound import Button, OutboundMessage, Sender, SendResult
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ class SenderOutputChannel(OutputChannel):
 
     async def _send(self, recipient_id: str, message: OutboundMessage) -> SendResult:
         _, external_id = split_sender_id(recipient_id)
-        result = await self.sender.send(external_id, message)
+        _, chat_id = split_address(external_id)  # a school's bot knows the chat by its own id
+        result = await self.sender.send(chat_id, message)
         if not result.ok:
             logger.warning(
                 "%s reply not delivered: %s (permanent=%s)",

@@ -14,6 +14,7 @@ from chatbot.delivery.outbound import Sender
 from connectors.config import rasa_url
 from connectors.outputs import SenderOutputChannel
 from connectors.rasa_rest import RasaRestClient, RasaUnavailable
+from connectors.school_bots import own_sender_id
 from connectors.texts import ASSISTANT_BUSY
 
 Update = TypeVar("Update")
@@ -76,6 +77,7 @@ class RasaRelay:
         self.log = log
 
     async def deliver(self, sender_id: str, text: str, metadata: dict[str, Any]) -> None:
+        sender_id = own_sender_id(sender_id)  # polling a school's own bot: that school's chats
         output = self.output_type(self.sender)
         try:
             await self.client.relay(sender_id, text, self.channel, metadata, output)

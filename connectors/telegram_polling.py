@@ -29,14 +29,14 @@ logger = logging.getLogger(__name__)
 _SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
-async def set_webhook(config: TelegramConfig, url: str) -> str:
+async def set_webhook(config: TelegramConfig, url: str, path: str = WEBHOOK_PATH) -> str:
     """Register ``url`` with Telegram, with the secret token; returns the registered URL."""
     secret = config.webhook_secret
     if not secret or not _SECRET_TOKEN_RE.fullmatch(secret):
         raise ValueError(
             "TELEGRAM_WEBHOOK_SECRET must be set: 1-256 characters of A-Z, a-z, 0-9, _ and -"
         )
-    target = https_webhook_url(url, WEBHOOK_PATH, "Telegram")
+    target = https_webhook_url(url, path, "Telegram")
     sender = TelegramSender(config)
     try:
         await sender.bot.set_webhook(

@@ -25,6 +25,7 @@ from chatbot.delivery.outbound import OutboundMessage, Sender
 from chatbot.school.activity import INBOUND
 from connectors.config import missing
 from connectors.outputs import SenderOutputChannel
+from connectors.school_bots import BOT_SCHOOL, SCHOOL_CONFIGS, own_sender_id, qualified
 from connectors.texts import message_too_long
 
 logger = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ async def begin_event(channel: str, event_id: str) -> EventClaim:
     the platform's retry is handled (once), across replicas. If the database is unreachable the
     event is handled anyway (at-least-once).
     """
-    event_id = event_id[:128]
+    event_id = qualified(event_id)[:128]  # update ids count per bot: a school's are its own
     try:
         return await asyncio.to_thread(_begin_event, channel, event_id, datetime.now(timezone.utc))
     except SQLAlchemyError as exc:
@@ -164,7 +165,7 @@ async def begin_event(channel: str, event_id: str) -> EventClaim:
 async def end_event(channel: str, event_id: str, handled: bool) -> None:
     """Mark a claimed event handled, or (``handled=False``) drop the claim so a retry runs."""
     try:
-        await asyncio.to_thread(_end_event, channel, event_id[:128], handled)
+        await asyncio.to_thread(_end_event, channel, qualified(event_id)[:128], handled)
     except SQLAlchemyError as exc:
         logger.warning("%s: cannot record the event's outcome (%s)", channel, type(exc).__name__)
 
@@ -202,7 +203,7 @@ async def refuse_long_message(sender: Sender, external_id: str, limit: int) -> s
 
 async def record_inbound(channel: str, external_id: str) -> None:
     """Any message from a private chat reactivates its account and times its last message."""
-    await INBOUND.record(channel, external_id)
+    await INBOUND.record(channel, qualified(external_id))
 
 
 class SenderInputChannel(InputChannel, Generic[ConfigT, SenderT]):
@@ -224,6 +225,7 @@ class SenderInputChannel(InputChannel, Generic[ConfigT, SenderT]):
     def __init__(self, config: ConfigT | None) -> None:
         self.config = config
         self._sender: SenderT | None = None
+        self._school_bots: dict[str, SenderInputChannel[ConfigT, SenderT]] = {}
         self.log = logging.getLogger(type(self).__module__)
 
     @classmethod
@@ -288,7 +290,46 @@ class SenderInputChannel(InputChannel, Generic[ConfigT, SenderT]):
         async def receive(request: Request) -> HTTPResponse:
             return await self.receive(request, deliver)
 
+        @blueprint.route("/<school>/webhook", methods=["POST"])
+        async def receive_for_school(request: Request, school: str) -> HTTPResponse:
+            return await self.receive_for_school(request, school, on_new_message)
+
         return blueprint
+
+    async def school_bot(self, school: str) -> SenderInputChannel[ConfigT, SenderT] | None:
+        """This channel as ``school``'s own bot (its config from the database), or None."""
+        code = school.upper()
+        config = await SCHOOL_CONFIGS.get(self.channel, code)
+        if config is None:
+            return None
+        bot = self._school_bots.get(code)
+        if bot is None or bot.config != config:
+            if bot is not None and bot._sender is not None:  # settings changed: close the old client
+                spawn(bot._sender.aclose(), f"{self.channel} sender")
+            bot = self._school_bots[code] = type(self)(cast(ConfigT, config))
+        return bot
+
+    async def receive_for_school(
+        self, request: Request, school: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        """``POST /<SCHOOL>/webhook``: the event of ``school``'s own bot, checked with that
+        school's secret; its people become accounts of that school (``telegram:<SCHOOL>:42``)."""
+        bot = await self.school_bot(school)
+        if bot is None:
+            return not_configured(self.channel)
+        code = school.upper()
+
+        async def deliver(sender_id: str, text: str, metadata: dict[str, Any]) -> None:
+            own = own_sender_id(sender_id)
+            output = self.output_type(bot.sender)
+            tagged = {**metadata, "school": code}
+            await on_new_message(UserMessage(text, output, own, input_channel=self.channel, metadata=tagged))
+
+        token = BOT_SCHOOL.set(code)
+        try:
+            return await bot.receive(request, deliver)
+        finally:
+            BOT_SCHOOL.reset(token)
 
 
 class SecretTokenInputChannel(SenderInputChannel[SecretConfigT, SenderT]):

@@ -20,12 +20,12 @@ logger = logging.getLogger(__name__)
 NO_UPDATES = frozenset({408})
 
 
-async def set_webhook(config: ZaloBotConfig, url: str) -> str:
+async def set_webhook(config: ZaloBotConfig, url: str, path: str = WEBHOOK_PATH) -> str:
     """Register ``url`` with the Zalo Bot platform, with the secret token."""
     secret = config.webhook_secret
     if not secret or len(secret) < 8:
         raise ValueError("ZALO_BOT_WEBHOOK_SECRET must be set (at least 8 characters)")
-    target = https_webhook_url(url, WEBHOOK_PATH, "Zalo")
+    target = https_webhook_url(url, path, "Zalo")
     sender = ZaloBotSender(config)
     try:
         await sender.api.call("setWebhook", {"url": target, "secret_token": secret})

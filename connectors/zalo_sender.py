@@ -17,7 +17,7 @@ import httpx
 from chatbot.delivery.outbound import Button, OutboundMessage, SendResult
 from connectors.config import ZaloConfig, quiet_http_loggers
 from connectors.text import NumberedChoices, numbered_text, split_text
-from connectors.zalo_tokens import TokenState, TokenUnavailable, ZaloTokenManager
+from connectors.zalo_tokens import TokenState, TokenStore, TokenUnavailable, ZaloTokenManager
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class ZaloSender:
         quiet_http_loggers()
         self.config = config
         self._client = httpx.AsyncClient(timeout=timeout)
-        self.tokens = ZaloTokenManager(config, self._client)
+        self.tokens = ZaloTokenManager(config, self._client, TokenStore(config.token_key))
 
     async def send(self, external_id: str, message: OutboundMessage) -> SendResult:
         bodies = message_bodies(external_id, message, ZALO_CHOICES)

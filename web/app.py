@@ -30,6 +30,7 @@ from web.pages import (
     notices,
     office_report,
     overview,
+    school_channels,
     signin,
     unanswered,
 )
@@ -142,6 +143,7 @@ def routes() -> list:
         *unanswered.routes(),
         *audit_log.routes(),
         *family.routes(),
+        *school_channels.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

@@ -28,6 +28,7 @@ _ITEMS = (
     ("/bao-nghi", "Báo nghỉ", {OFFICE, ADMIN, TEACHER}),
     ("/trao-doi", "Trao đổi", {ADMIN, TEACHER}),
     ("/lien-he", "Liên hệ chính thức", {OFFICE, ADMIN, TEACHER}),
+    ("/kenh", "Kênh của trường", {ADMIN}),
 )
 
 

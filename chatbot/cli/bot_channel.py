@@ -8,6 +8,7 @@ inside the commands: ``chatbot`` does not depend on ``connectors`` at import tim
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import importlib
 import logging
 from collections.abc import Callable
@@ -44,24 +45,40 @@ def register_bot_channel(
     a ``refused_error`` from ``set_webhook`` is reported as ``refusal(error)`` with exit code 1.
     """
     group = typer.Typer(help=help)
+    channel = name.replace("-", "_")
+    school_help = "Mã trường: dùng bot riêng của trường (chatbot school channels set)."
 
-    def config() -> Any:
+    def config(school: str | None = None) -> Any:
+        if school is not None:
+            loaded = _load("connectors.school_bots:load_school_config")(channel, school.strip().upper())
+            if loaded is None:
+                raise SettingsError(f"school {school} has no {name} channel (chatbot school channels list)")
+            return loaded
         loaded = _load(config_loader)()
         if loaded is None:
             raise SettingsError(f"{token_variable} is not set")
         return loaded
+
+    def with_school(school: str | None) -> contextvars.Context:
+        """A context whose :data:`BOT_SCHOOL` is ``school``: chats polled are that school's."""
+        context = contextvars.copy_context()
+        if school is not None:
+            context.run(_load("connectors.school_bots:BOT_SCHOOL").set, school.strip().upper())
+        return context
 
     @group.command("set-webhook", help=set_webhook_help)
     def set_webhook_command(
         url: str = typer.Argument(
             ..., help=f"Public HTTPS address; the path {webhook_path} is added if absent."
         ),
+        school: str | None = typer.Option(None, "--school", help=school_help),
     ) -> None:
         error = _load(refused_error)
         set_webhook = _load(f"{polling_module}:set_webhook")
-        settings = config()
+        path = _load("connectors.school_bots:school_webhook_path")(webhook_path, school)
+        settings = config(school)
         try:
-            target = asyncio.run(set_webhook(settings, url))
+            target = asyncio.run(set_webhook(settings, url, path))
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
         except error as exc:
@@ -74,13 +91,14 @@ def register_bot_channel(
         rasa_url: str | None = typer.Option(
             None, help="Rasa server address (default RASA_URL or http://127.0.0.1:5005)."
         ),
+        school: str | None = typer.Option(None, "--school", help=school_help),
     ) -> None:
         """Fetch updates with getUpdates (no public address needed) until Ctrl-C."""
         from connectors.polling import run_until_signalled
 
         poll = _load(f"{polling_module}:poll")
-        settings = config()
+        settings = config(school)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-        run_until_signalled(lambda stop: poll(settings, rasa_url, stop))
+        with_school(school).run(run_until_signalled, lambda stop: poll(settings, rasa_url, stop))
 
     app.add_typer(group, name=name)

@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from chatbot.cli.school import SchoolOption, day_option, fail, resolve_school
+from chatbot.cli.school import SchoolOption, check_period, day_option, fail, resolve_school
 from chatbot.db.engine import session_scope
+from chatbot.school.city import CityFigures, city_figures, summary_rows, write_city_xlsx
 from chatbot.school.report_letter import write_letter
 from chatbot.school.reporting import ReportError, build_report, write_report
+from chatbot.school.status import rate
 from chatbot.settings import get_settings
+
+
+def city_report(start: date, end: date, out_dir: Path) -> None:
+    """``chatbot report --city``: the office's XLSX, one sheet per school plus the summary."""
+    check_period(start, end)
+    with session_scope() as session:
+        figures = city_figures(session, start, end)
+    if not figures.schools:
+        fail('chưa có trường nào — tạo bằng: chatbot school create MÃ "Tên trường"')
+    try:
+        path = write_city_xlsx(figures, out_dir)
+    except OSError as exc:
+        fail(f"{out_dir}: không ghi được báo cáo ({exc.strerror})")
+    Console().print(city_table(figures))
+    typer.echo(f"Excel (mỗi trường một trang, trang đầu tổng hợp): {path}")
+
+
+def city_table(figures: CityFigures) -> Table:
+    period = f"{figures.date_from:%d/%m/%Y}–{figures.date_to:%d/%m/%Y}"
+    table = Table("Trường", "Sĩ số", "Đã kết nối", "Đã xác nhận", "Mất liên lạc", "Sự vụ", "Đã xử lý",
+                  "Xử lý (giờ)", title=f"Toàn thành phố, {period}")
+    for row in summary_rows(figures):
+        code, name, students, linked, _, acknowledged, _, unreachable = row[:8]
+        total, handled, hours = row[-4], row[-3], row[-2]
+        table.add_row(str(code or name), str(students), f"{linked} ({percent(linked, students)})",
+                      f"{acknowledged} ({percent(acknowledged, students)})", str(unreachable), str(total),
+                      str(handled), str(hours))
+    return table
+
+
+def percent(part: object, whole: object) -> str:
+    return f"{rate(int(part or 0), int(whole or 0)):.0%}"  # type: ignore[call-overload]
 
 
 def register(app: typer.Typer) -> None:
@@ -23,10 +60,16 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="Thư mục lưu báo cáo (mặc định: <data>/reports).")
         ] = None,
         school: SchoolOption = None,
+        city: Annotated[
+            bool, typer.Option("--city", help="Toàn thành phố: mỗi trường một trang và trang tổng hợp.")
+        ] = False,
     ) -> None:
         """Báo cáo gửi Phòng GDĐT: sự vụ, mạo danh, tỉ lệ kết nối và xác nhận nội quy theo lớp."""
         start, end = day_option(date_from, "--from"), day_option(date_to, "--to")
         out_dir = out or get_settings().data_dir / "reports"
+        if city:
+            city_report(start, end, out_dir)
+            return
         with session_scope() as session:
             found = resolve_school(session, school)
             try:

@@ -108,4 +108,7 @@ def register(app: typer.Typer) -> None:
             return
         Console().print(table)
 
+    from chatbot.cli.school_channels import register_channels
+
+    register_channels(school_app)
     app.add_typer(school_app, name="school")

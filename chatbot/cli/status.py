@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Annotated
 
 import typer
@@ -10,9 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from chatbot.cli.report import city_table
 from chatbot.cli.school import SchoolOption, resolve_class, resolve_school
 from chatbot.db.engine import session_scope
 from chatbot.school.absences import AbsenceLine, absences_on, day_text, periods_text
+from chatbot.school.city import city_figures
 from chatbot.school.status import ClassStatus, StudentStatus, class_statuses, rate
 from chatbot.settings import RULES_VERSION, TIMEZONE
 
@@ -79,6 +81,10 @@ def absence_table(lines: list[AbsenceLine], today: date) -> Table:
     return table
 
 
+def local_today() -> date:
+    return datetime.now(TIMEZONE).date()
+
+
 def register(app: typer.Typer) -> None:
     @app.command("status")
     def status(
@@ -86,13 +92,20 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--class", help="Xem chi tiết từng học sinh của lớp.")
         ] = None,
         school: SchoolOption = None,
+        city: Annotated[bool, typer.Option("--city", help="Toàn thành phố: mỗi trường một dòng.")] = False,
     ) -> None:
         """Số gia đình đã kết nối, đã xác nhận nội quy, và ai còn thiếu — theo lớp."""
+        if city:
+            today = local_today()
+            with session_scope() as session:
+                figures = city_figures(session, today, today)
+            Console().print(city_table(figures))
+            return
         with session_scope() as session:
             found = resolve_school(session, school)
             name = resolve_class(session, found, class_name).name if class_name else None
             statuses = class_statuses(session, found, class_name=name)
-            today = datetime.now(timezone.utc).astimezone(TIMEZONE).date()
+            today = local_today()
             absent = absences_on(session, {c.class_id for c in statuses}, today)
         console = Console()
         if not statuses:

@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
             float, typer.Option(help="Số giây giữa hai lần kiểm tra thời khoá biểu.")
         ] = 30.0,
         batch_size: Annotated[int, typer.Option(help="Số tin nhận về mỗi lượt.")] = 60,
-        concurrency: Annotated[int, typer.Option(help="Số tin gửi song song tối đa.")] = 16,
+        concurrency: Annotated[int, typer.Option(help="Số tin gửi song song tối đa của mỗi bot.")] = 16,
         lease: Annotated[
             float, typer.Option(help="Số giây sau đó tin của một tiến trình đã dừng được gửi lại.")
         ] = 60.0,

@@ -625,3 +625,27 @@ class ReportedNumber(Base):
     phone = Column(String(32), nullable=False, index=True)
 
     __table_args__ = (UniqueConstraint("incident_id", "phone"),)
+class SchoolChannel(Base):
+    """One school's own bot on one channel (Telegram bot, Zalo OA, Zalo Bot).
+
+    ``secrets`` is a Fernet token (key ``CHANNEL_SECRETS_KEY``) of the channel's settings as
+    JSON: tokens, app secrets, webhook secret. Only ``label`` (the bot's public name) and the
+    times are readable without the key; nothing of ``secrets`` is ever logged or exported.
+    """
+
+    __tablename__ = "school_channels"
+
+    id = Column(Integer, primary_key=True)
+    school_id = Column(ForeignKey("schools.id", ondelete="CASCADE"), nullable=False, index=True)
+    channel = Column(String(24), nullable=False)
+    secrets = Column(LargeBinary, nullable=False)
+    label = Column(String(120))
+    created_at = Column(_tz(), nullable=False, default=utcnow)
+    updated_at = Column(_tz(), nullable=False, default=utcnow)
+
+    school = relationship("School")
+
+    __table_args__ = (UniqueConstraint("school_id", "channel"),)
+
+    def __repr__(self) -> str:  # keeps the sealed secrets out of logs and tracebacks
+        return f"SchoolChannel(school_id={self.school_id}, channel={self.channel!r})"

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from chatbot.channels import lane_channel
 from chatbot.settings import Settings, get_settings
 
 
@@ -203,8 +204,11 @@ def limiter_for(
     """The configured limits of ``channel``: Telegram overall and per chat, Zalo (OA, Bot) overall.
 
     With a ``redis.asyncio`` client the limits are shared by every worker using that Redis.
+    ``channel`` may be a lane (``telegram:<SCHOOL>``, a school's own bot): it gets the channel's
+    limits, counted apart from every other bot's.
     """
     settings = settings or get_settings()
+    lane_key, channel = channel, lane_channel(channel)
     overall_rate = (
         settings.telegram_rate_per_second if channel == "telegram" else settings.zalo_rate_per_second
     )
@@ -212,9 +216,9 @@ def limiter_for(
     per_chat_rate = settings.telegram_per_chat_per_second
     if redis is not None:
         scripts = RedisScripts(redis)
-        overall: Pacer = RedisSpacer(scripts, f"delivery:rate:{channel}", overall_rate)
+        overall: Pacer = RedisSpacer(scripts, f"delivery:rate:{lane_key}", overall_rate)
         if channel == "telegram":
-            per_chat = RedisPerChat(scripts, f"delivery:rate:{channel}:chat", per_chat_rate)
+            per_chat = RedisPerChat(scripts, f"delivery:rate:{lane_key}:chat", per_chat_rate)
     else:
         overall = Spacer(overall_rate)
         if channel == "telegram":

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from chatbot.db.models import Broadcast, BroadcastKind, Channel, ChatAccount, Delivery, DeliveryStatus, School
 from chatbot.delivery.audience import Audience, recipients
 from chatbot.delivery.outbox import Queued, derive_key, queue_broadcast, utcnow
+from chatbot.school.school_channels import accounts_without_channel
 from chatbot.settings import TIMEZONE
 
 MAX_TEXT = 4000
@@ -120,6 +121,13 @@ def queue_notice(
     accounts = recipients(session, school, audience)
     if not accounts:
         raise NoticeError("chưa có tài khoản nào của nhóm nhận này kết nối với trợ lý; chưa gửi gì")
+    unreachable = accounts_without_channel(session, school, accounts)
+    if sum(unreachable.values()) == len(accounts):
+        names = ", ".join(CHANNEL_LABELS.get(c, c) for c in sorted(unreachable))
+        raise NoticeError(
+            f"trường chưa cấu hình kênh {names} riêng của trường (chatbot school channels set "
+            f"{school.code} …), nên chưa gửi được cho ai; chưa gửi gì"
+        )
     label = audience.label(school.code)
     today = now.astimezone(TIMEZONE).date().isoformat()
     queued = queue_broadcast(

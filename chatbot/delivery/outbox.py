@@ -15,10 +15,11 @@ short transaction in :mod:`chatbot.delivery.worker`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, case, func, insert, or_, select, text, update
+from sqlalchemy import and_, case, func, insert, not_, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -195,8 +196,12 @@ def claim(
     lease: timedelta,
     now: datetime | None = None,
     broadcast_id: int | None = None,
+    exclude_lanes: Collection[str] = (),
 ) -> list[Claim]:
     """Claim up to ``limit`` due deliveries on ``channels``: urgent first, then oldest first.
+
+    ``exclude_lanes`` leaves out the bots (``telegram``, ``telegram:<SCHOOL>``) whose queue in
+    the worker is full, so a slow or paused bot never keeps the others' messages waiting.
 
     In quiet hours only urgent deliveries are claimed (the others are held, see
     :func:`hold_for_quiet_hours`).
@@ -220,6 +225,8 @@ def claim(
         query = query.where(Broadcast.urgent.is_(True))
     if broadcast_id is not None:
         query = query.where(Delivery.broadcast_id == broadcast_id)
+    for lane_key in exclude_lanes:
+        query = query.where(not_(_on_lane(lane_key)))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Delivery)
     ids = list(session.execute(query).scalars())
@@ -275,6 +282,15 @@ def claim(
         )
         for row in rows
     ]
+
+
+def _on_lane(lane_key: str) -> ColumnElement:
+    """Accounts reached through the bot ``lane_key`` (see :func:`chatbot.channels.lane`)."""
+    channel, _, school = lane_key.partition(":")
+    if school:
+        on_school_bot = ChatAccount.external_id.startswith(f"{school}:", autoescape=True)
+        return and_(ChatAccount.channel == channel, on_school_bot)
+    return and_(ChatAccount.channel == channel, not_(ChatAccount.external_id.contains(":", autoescape=True)))
 
 
 def _update_claimed(

@@ -1,10 +1,16 @@
 """The delivery worker: claims due deliveries, sends them within the channels' limits, records.
 
-One producer claims batches from the outbox into a local queue; ``concurrency`` consumers each
+One producer claims batches from the outbox into local queues; ``concurrency`` consumers each
 wait for a send slot (per chat, then per channel), send, and record the result at once in its
 own transaction, so a crash can repeat only the messages that were being sent at that moment.
 A heartbeat renews the claims held; on stop, sends in progress finish and unsent claims are
-released. Database calls run on a small thread pool so the event loop keeps the send rate.
+released.
+
+Senders are keyed by lane: a channel (``telegram``, the deployment's own bot) or a school's own
+bot (``telegram:<SCHOOL>``). Every lane has its own queue, consumers and rate limits, and the
+producer stops claiming for a lane whose queue is full, so a school whose bot is paused (HTTP
+429, an empty quota) or failing never holds up another school's messages. Database calls run
+on a small thread pool so the event loop keeps the send rate.
 """
 
 from __future__ import annotations
@@ -29,10 +35,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from chatbot.channels import lane, lane_channel, split_address
 from chatbot.db.engine import get_engine, session_scope
 from chatbot.db.models import Broadcast, BroadcastKind
 from chatbot.delivery import outbox
-from chatbot.delivery.limits import ChannelLimiter, limiters_for
+from chatbot.delivery.limits import ChannelLimiter, limiter_for, limiters_for
 from chatbot.delivery.outbound import Button, OutboundMessage, Sender, SendResult
 from chatbot.delivery.quiet_hours import hold
 from chatbot.delivery.receipts import receipt_button
@@ -128,7 +135,8 @@ class DeliveryWorker:
         self._rng = rng or random.Random()
         self._db_threads = 1 if get_engine().dialect.name == "sqlite" else 4
         self._db_pool: ThreadPoolExecutor | None = None
-        self._queue: asyncio.Queue[outbox.Claim | None] = asyncio.Queue()
+        self._lanes: dict[str, asyncio.Queue[outbox.Claim | None]] = {}
+        self._consumers: list[asyncio.Task[None]] = []
         self._held: set[int] = set()
         self._stopping = asyncio.Event()
 
@@ -167,19 +175,20 @@ class DeliveryWorker:
         """
         if not self.senders:
             raise ValueError("no senders configured: nothing can be sent")
-        self._queue = asyncio.Queue()
+        self._lanes = {}
+        self._consumers = []
         self._held = set()
         self._stopping = asyncio.Event()
         self._db_pool = ThreadPoolExecutor(self._db_threads, thread_name_prefix="delivery-db")
-        consumers = [asyncio.create_task(self._consume()) for _ in range(self.options.concurrency)]
         heartbeat = asyncio.create_task(self._heartbeat())
         watcher = asyncio.create_task(self._watch(stop))
         try:
             await self._produce(stop, until)
         finally:
-            for _ in consumers:
-                self._queue.put_nowait(None)
-            await asyncio.gather(*consumers, return_exceptions=True)
+            for queue in self._lanes.values():
+                for _ in range(self.options.concurrency):
+                    queue.put_nowait(None)
+            await asyncio.gather(*self._consumers, return_exceptions=True)
             heartbeat.cancel()
             watcher.cancel()
             await self._release_held()
@@ -193,31 +202,49 @@ class DeliveryWorker:
         await stop.wait()
         self._stopping.set()
 
+    @property
+    def channels(self) -> set[str]:
+        """The channels the senders serve (a school's bot is one more sender of its channel)."""
+        return {lane_channel(key) for key in self.senders}
+
+    def _queue_of(self, lane_key: str) -> asyncio.Queue[outbox.Claim | None]:
+        """The lane's queue, with its own consumers started the first time it is seen."""
+        queue = self._lanes.get(lane_key)
+        if queue is None:
+            queue = self._lanes[lane_key] = asyncio.Queue()
+            self._consumers.extend(
+                asyncio.create_task(self._consume(queue)) for _ in range(self.options.concurrency)
+            )
+        return queue
+
     async def _produce(self, stop: asyncio.Event, until: str | None) -> None:
         capacity = max(self.options.batch_size, self.options.concurrency)
         while not stop.is_set():
-            room = capacity - self._queue.qsize()
-            if room * 2 < capacity:  # enough queued: let the consumers work
-                await _wait(stop, 0.05)
-                continue
+            # A lane with enough queued is left out of the claim: let its consumers work.
+            full = sorted(key for key, queue in self._lanes.items() if queue.qsize() * 2 >= capacity)
+            room = capacity
             try:
                 claims = await self._db(
                     outbox.claim,
                     self.worker_id,
                     limit=room,
-                    channels=set(self.senders),
+                    channels=self.channels,
                     lease=self.options.lease,
                     now=self.clock(),
                     broadcast_id=self.broadcast_id,
+                    exclude_lanes=full,
                 )
             except SQLAlchemyError:
                 logger.exception("claiming deliveries failed")
                 claims = []
             for item in claims:
                 self._held.add(item.delivery_id)
-                self._queue.put_nowait(item)
+                self._queue_of(lane(item.channel, item.external_id)).put_nowait(item)
             if len(claims) == room:
                 continue  # there may be more due right now
+            if full and claims:  # other lanes still had work: look again soon
+                await _wait(stop, 0.1)
+                continue
             if not self._held and until is not None and await self._finished(until):
                 return
             # Nothing more due for now: look again after the poll interval, or as soon as
@@ -237,7 +264,7 @@ class DeliveryWorker:
     async def _backlog(self) -> outbox.Backlog:
         return await self._db(
             outbox.backlog,
-            set(self.senders),
+            self.channels,
             lease=self.options.lease,
             now=self.clock(),
             broadcast_id=self.broadcast_id,
@@ -265,9 +292,9 @@ class DeliveryWorker:
         self._held.clear()
 
     # -- sending ----------------------------------------------------------------------------
-    async def _consume(self) -> None:
+    async def _consume(self, queue: asyncio.Queue[outbox.Claim | None]) -> None:
         while True:
-            item = await self._queue.get()
+            item = await queue.get()
             if item is None:
                 return
             if self._stopping.is_set():
@@ -283,7 +310,12 @@ class DeliveryWorker:
         if not item.account_active:
             await self._record(item, Outcome.FAILED, "account inactive", count_attempt=False)
             return
-        limiter = self.limiters[item.channel]
+        lane_key = lane(item.channel, item.external_id)
+        if lane_key not in self.senders:
+            # A school's own bot this worker has no credentials for (removed, or not readable).
+            await self._retry_or_fail(item, "no channel configured for this school's bot")
+            return
+        limiter = self._limiter(lane_key)
         if not await self._slot(limiter, item.external_id):
             return  # stopping before the send began: the claim is released
         result = await self._send(item)
@@ -310,6 +342,13 @@ class DeliveryWorker:
             )
         else:
             await self._retry_or_fail(item, result.error or "send failed", chunks_sent=chunks)
+
+    def _limiter(self, lane_key: str) -> ChannelLimiter:
+        limiter = self.limiters.get(lane_key)
+        if limiter is None:
+            limiter = limiter_for(lane_key, max_pause=self.options.max_pause, redis=self._redis)
+            self.limiters[lane_key] = limiter
+        return limiter
 
     async def _retry_or_fail(
         self,
@@ -342,11 +381,10 @@ class DeliveryWorker:
         return False
 
     async def _send(self, item: outbox.Claim) -> SendResult:
-        sender = self.senders[item.channel]
+        sender = self.senders[lane(item.channel, item.external_id)]
+        _, chat_id = split_address(item.external_id)  # the chat as that bot knows it
         try:
-            return await asyncio.wait_for(
-                sender.send(item.external_id, message_for(item)), self.options.send_timeout
-            )
+            return await asyncio.wait_for(sender.send(chat_id, message_for(item)), self.options.send_timeout)
         except asyncio.TimeoutError:
             return SendResult(ok=False, error="timed out")
         except Exception as exc:  # noqa: BLE001 - a sender bug is treated as transient
@@ -388,7 +426,9 @@ class DeliveryWorker:
             self._held.discard(item.delivery_id)
         self.stats[outcome] += 1
         if outcome is not Outcome.SENT:
-            logger.info("delivery %d: %s (%s)", item.delivery_id, outcome.value, error)
+            # The lane names the bot (and so the school) whose token, quota or API failed.
+            lane_key = lane(item.channel, item.external_id)
+            logger.info("delivery %d via %s: %s (%s)", item.delivery_id, lane_key, outcome.value, error)
         if self.on_outcome is not None:
             self.on_outcome(outcome, item)
 

@@ -13,19 +13,21 @@ A refused or already-linked code is not used up and does not count as a wrong tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from enum import Enum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from chatbot.channels import CHANNEL_NAMES, split_address
 from chatbot.db.models import (
     AccountLink,
     Channel,
     ChatAccount,
     InviteCode,
     Role,
+    School,
     SchoolClass,
     StaffMember,
     StaffRole,
@@ -184,9 +186,22 @@ def view_of(session: Session, account: ChatAccount) -> AccountView:
 def load_account(session: Session, channel: str, external_id: str) -> AccountView:
     """The snapshot of an account; an empty view when the person never linked."""
     account = find_account(session, channel, external_id)
-    if account is None:
-        return AccountView()
-    return view_of(session, account)
+    view = AccountView() if account is None else view_of(session, account)
+    bot_school = bot_school_id(session, channel, external_id)
+    if bot_school is not None:  # on a school's own bot, everything is that school's
+        view = replace(view, school_ids=frozenset({bot_school}))
+    return view
+
+
+def bot_school_id(session: Session, channel: str, external_id: str) -> int | None:
+    """The school whose own bot this account talks to (None: the deployment's shared bot; 0,
+    which no school has, for the bot of a school that no longer exists)."""
+    if channel not in CHANNEL_NAMES:
+        return None
+    code, _ = split_address(external_id)
+    if code is None:
+        return None
+    return session.scalar(select(School.id).where(School.code == code)) or 0
 
 
 class LinkStatus(str, Enum):
@@ -258,6 +273,35 @@ def _outcome(session: Session, status: LinkStatus, invite: InviteCode, account: 
     return LinkOutcome(status, role=invite.role, student=student, staff_name=staff_name, view=view)
 
 
+def invite_school_code(session: Session, invite: InviteCode) -> str | None:
+    """The code of the school an invite belongs to (through its student or staff member)."""
+    if invite.student_id is not None:
+        query = (
+            select(School.code)
+            .join(SchoolClass, SchoolClass.school_id == School.id)
+            .join(Student, Student.class_id == SchoolClass.id)
+            .where(Student.id == invite.student_id)
+        )
+    else:
+        query = (
+            select(School.code)
+            .join(StaffMember, StaffMember.school_id == School.id)
+            .where(StaffMember.id == invite.staff_member_id)
+        )
+    return session.scalar(query)
+
+
+def _same_school(session: Session, channel: str, external_id: str, invite: InviteCode) -> bool:
+    """Whether an account may use ``invite``: on a school's own bot only that school's codes."""
+    if channel not in CHANNEL_NAMES:
+        return True
+    bot_school, _ = split_address(external_id)
+    if bot_school is None:
+        return True
+    code = invite_school_code(session, invite)
+    return code is not None and code.upper() == bot_school.upper()
+
+
 def redeem_code(
     session: Session, channel: str, external_id: str, code: str, now: datetime | None = None
 ) -> LinkOutcome:
@@ -282,6 +326,10 @@ def redeem_code(
             return LinkOutcome(LinkStatus.LOCKED_OUT, locked_until=until)
         return LinkOutcome(_PROBLEM_STATUS[check.problem])
     invite = check.invite
+    if not _same_school(session, channel, external_id, invite):
+        # A code of another school typed to this school's bot: for this bot it does not exist.
+        invites.record_failure(session, channel_enum, external_id, now=now)
+        return LinkOutcome(LinkStatus.UNKNOWN)
     account = get_or_create_account(session, channel, external_id)
     links = list(account.links)
     refusal = _conflict_or_same(account, links, invite)

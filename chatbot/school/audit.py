@@ -27,6 +27,8 @@ ACTION_LABELS = {
     "report_handled": "Xử lý sự vụ",
     "reports_exported": "Xuất danh sách sự vụ",
     "office_report": "Tải báo cáo Phòng GDĐT",
+    "school_channel_set": "Cài kênh riêng của trường",
+    "school_channel_removed": "Xoá kênh riêng của trường",
 }
 DETAIL_LIMIT = 500
 

@@ -71,3 +71,20 @@ async def test_worker_sends_with_shared_limits(school: SchoolData, redis_client)
     assert isinstance(worker.limiters["telegram"].overall, RedisSpacer)
     assert (await worker.drain())[Outcome.SENT] == 9
     assert isinstance(limiter_for("zalo", redis=redis_client).overall, RedisSpacer)
+
+
+async def test_each_school_bot_has_its_own_shared_limit(redis_client) -> None:  # noqa: ANN001
+    school_a, school_b = (f"T{uuid.uuid4().hex[:8].upper()}" for _ in range(2))
+    a = limiter_for(f"telegram:{school_a}", redis=redis_client)
+    b = limiter_for(f"telegram:{school_b}", redis=redis_client)
+    assert a.overall.key == f"delivery:rate:telegram:{school_a}"
+    assert b.overall.key == f"delivery:rate:telegram:{school_b}"
+    assert a.overall.interval_us == round(1_000_000 / 30)  # Telegram's 30/s, per bot
+    assert a.per_chat is not None  # and Telegram's per-chat limit
+    zalo = limiter_for(f"zalo:{school_a}", redis=redis_client)
+    assert zalo.overall.key == f"delivery:rate:zalo:{school_a}" and zalo.per_chat is None
+    await a.pause(5)  # school A's bot paused: school B's is not
+    scripts = RedisScripts(redis_client)
+    assert int(await scripts.paused_for(keys=[f"{b.overall.key}:paused"])) == 0
+    assert int(await scripts.paused_for(keys=[f"{a.overall.key}:paused"])) > 4_000_000
+    await redis_client.delete(f"{a.overall.key}:paused")

@@ -87,3 +87,24 @@ def test_a_wrong_period_gets_a_clear_message(browser_for) -> None:
     nonsense = browser.get("/bao-cao/tai", params={"tu": "hôm qua", "den": "2026-09-05", "dinh-dang": "docx"})
     assert nonsense.status_code == 400 and "Khoảng thời gian chưa đúng" in nonsense.text
     assert browser.get("/bao-cao/tai", params={**PERIOD, "dinh-dang": "pdf"}).status_code == 400
+
+
+def test_the_office_downloads_the_whole_city_and_admins_cannot(browser_for) -> None:
+    browser = browser_for(OFFICE)
+    assert "Toàn thành phố" in browser.get("/bao-cao").text
+    xlsx = browser.get("/bao-cao/tai", params={**PERIOD, "truong": "toan-thanh-pho", "dinh-dang": "xlsx"})
+    assert xlsx.status_code == 200
+    assert 'filename="bao-cao-toan-thanh-pho-20260905-20261231.xlsx"' in xlsx.headers["content-disposition"]
+    workbook = load_workbook(io.BytesIO(xlsx.content))
+    with session_scope() as session:
+        codes = list(session.scalars(select(School.code).order_by(School.code)))
+    assert workbook.sheetnames == ["Toàn thành phố", *codes]
+    rows = list(workbook["Toàn thành phố"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows[:-1]] == codes and rows[-1][1] == "Toàn thành phố"
+    assert rows[-1][2] == sum(r[2] for r in rows[:-1]) and rows[-1][3] == sum(r[3] for r in rows[:-1])
+    word = browser.get("/bao-cao/tai", params={**PERIOD, "truong": "toan-thanh-pho", "dinh-dang": "docx"})
+    assert word.status_code == 400 and "từng trường" in word.text
+    admin = browser_for(ADMIN).get(
+        "/bao-cao/tai", params={**PERIOD, "truong": "toan-thanh-pho", "dinh-dang": "xlsx"}
+    )
+    assert "toan-thanh-pho" not in admin.headers.get("content-disposition", "")

@@ -85,3 +85,9 @@ def test_the_menu_shows_only_what_the_role_may_open(browser_for) -> None:
     assert 'href="/nhap-du-lieu"' not in teacher and 'href="/thong-bao"' in teacher
     office = browser_for(OFFICE).get("/tong-quan").text
     assert 'href="/thong-bao"' not in office and 'href="/bao-cao"' in office
+
+
+def test_the_office_sees_each_school_s_incidents_and_handling_time(browser_for) -> None:
+    page = browser_for(OFFICE).get("/tong-quan").text
+    assert "Sự vụ năm học (đã xử lý)" in page and "Xử lý trong (giờ, trung vị)" in page
+    assert "Kênh riêng" in page and ">chung<" in page  # no school has its own bot in the seed

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from chatbot.db.models import WebRole
+from chatbot.school.city import city_figures, city_xlsx_bytes
 from chatbot.school.importing.values import parse_date
 from chatbot.school.report_letter import LetterDetails, letter_bytes, symbol_of
 from chatbot.school.reporting import ReportError, build_report, xlsx_bytes
@@ -21,6 +22,7 @@ TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+CITY = "toan-thanh-pho"  # the office's choice of every school at once
 LIMITS = {"so": 20, "ky-hieu": 40, "chuc-vu": 60, "nguoi-ky": 120, "kien-nghi": 2000}
 
 
@@ -70,6 +72,8 @@ def download(ctx: Ctx) -> Response:
         return _form(ctx, values, "Hãy chọn tải Excel hoặc văn bản Word.", 400)
     if ctx.is_office and not values["truong"]:
         return _form(ctx, values, "Hãy chọn trường.", 400)
+    if ctx.is_office and values["truong"] == CITY:
+        return _city_download(ctx, values, kind)
     school = school_for(ctx.db, ctx.user, values["truong"] or None)
     try:
         start, end = parse_date(values["tu"]), parse_date(values["den"])
@@ -93,6 +97,25 @@ def download(ctx: Ctx) -> Response:
     name = f"bao-cao-{school.code}-{start:%Y%m%d}-{end:%Y%m%d}.{kind}"
     return Response(
         content, media_type=TYPES[kind], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+def _city_download(ctx: Ctx, values: dict[str, str], kind: str) -> Response:
+    """The office's workbook of the whole city: a summary sheet, then one sheet per school."""
+    if kind != "xlsx":
+        return _form(ctx, values, "Văn bản Word được lập cho từng trường; toàn thành phố có bảng Excel.", 400)
+    try:
+        start, end = parse_date(values["tu"]), parse_date(values["den"])
+        if start > end:
+            raise ReportError(f"ngày bắt đầu {start:%d/%m/%Y} sau ngày kết thúc {end:%d/%m/%Y}")
+        figures = city_figures(ctx.db, start, end)
+    except (ValueError, ReportError) as exc:
+        return _form(ctx, values, f"Khoảng thời gian chưa đúng: {exc}.", 400)
+    ctx.audit("office_report", f"toàn thành phố, {start:%d/%m/%Y}–{end:%d/%m/%Y}, tệp .xlsx")
+    name = f"bao-cao-toan-thanh-pho-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
+    return Response(
+        city_xlsx_bytes(figures), media_type=TYPES["xlsx"],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

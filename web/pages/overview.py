@@ -4,14 +4,17 @@ a click on a class leads to the names of those missing. The office sees every sc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from starlette.responses import Response
 from starlette.routing import Route
 
+from chatbot.school.city import city_figures
 from chatbot.school.status import ClassStatus, StudentStatus, class_statuses
-from chatbot.settings import RULES_VERSION
+from chatbot.settings import RULES_VERSION, TIMEZONE
 from web.charts import Bar, BarChart, Ring
 from web.framework import SCHOOL_ROLES, Ctx, page
+from web.pages.office_report import school_year_start
 from web.scope import class_ids, get_class, school_for, visible_schools
 
 CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "zalo_bot": "Zalo", "rest": "Thử nghiệm"}
@@ -108,9 +111,14 @@ def _office_overview(ctx: Ctx) -> Response:
         unreachable=sum(t.unreachable for _, t in rows),
         open_reports=sum(t.open_reports for _, t in rows),
     )
+    today = datetime.now(TIMEZONE).date()
+    year = city_figures(ctx.db, school_year_start(today), today)  # the office report's figures
+    incidents = {figures.code: figures for figures in year.schools}
     return ctx.render(
         "office_overview.html",
         rows=rows,
+        incidents=incidents,
+        year=year,
         city=city,
         linked_chart=chart,
         acknowledged_chart=ack_chart,
