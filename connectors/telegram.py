@@ -173,7 +173,7 @@ class TelegramUpdateHandler:
         await record_inbound(CHANNEL, chat_id)
         if not query.data:
             return "ignored"
-        payload = CALLBACK_PAYLOADS.decode(query.data)
+        payload = await CALLBACK_PAYLOADS.decode(query.data)
         if payload is None:
             await self.sender.send(chat_id, OutboundMessage(text=BUTTON_EXPIRED))
             return "expired_button"

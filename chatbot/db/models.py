@@ -535,3 +535,19 @@ class AuditEvent(Base):
     school_id = Column(ForeignKey("schools.id", ondelete="SET NULL"), index=True)
     action = Column(String(40), nullable=False)
     detail = Column(String(500), nullable=False, default="")
+
+
+class ButtonChoice(Base):
+    """Buttons a channel cannot carry as they are, so that any replica can resolve a press.
+
+    ``key`` is ``tg:<hash>`` for a Telegram payload longer than 64 bytes of callback_data
+    (``payloads`` holds that one payload), or ``<channel>:<chat id>`` for the numbered options
+    last offered in a chat without buttons (``payloads`` holds them in order). Rows past
+    ``expires_at`` are ignored and removed by housekeeping.
+    """
+
+    __tablename__ = "button_choices"
+
+    key = Column(String(160), primary_key=True)
+    payloads = Column(Text, nullable=False)
+    expires_at = Column(_tz(), nullable=False, index=True)
