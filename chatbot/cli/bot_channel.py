@@ -1,16 +1,17 @@
 """One builder for the ``set-webhook URL`` and ``poll`` commands of the bot channels.
 
 ``chatbot telegram …`` and ``chatbot zalo-bot …`` differ only in names, texts and the
-``connectors`` code they use. That code is named by ``"module:attribute"`` strings and imported
-inside the commands: ``chatbot`` does not depend on ``connectors`` at import time.
+``connectors`` code they use (:class:`BotChannelCode`). The CLI stands above ``chatbot`` and
+``connectors``: it imports the channel code plainly, inside the commands, so that the other
+commands start without loading the Telegram and Zalo libraries.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import typer
@@ -18,10 +19,14 @@ import typer
 from chatbot.settings import SettingsError
 
 
-def _load(reference: str) -> Any:
-    """The object ``"module:attribute"`` names, imported now."""
-    module_name, _, attribute = reference.partition(":")
-    return getattr(importlib.import_module(module_name), attribute)
+@dataclass(frozen=True)
+class BotChannelCode:
+    """What a bot channel's commands use from ``connectors``."""
+
+    load_config: Callable[[], Any]
+    set_webhook: Callable[[Any, str], Awaitable[str]]
+    poll: Callable[..., Awaitable[None]]
+    refused_error: type[Exception]
 
 
 def register_bot_channel(
@@ -32,21 +37,19 @@ def register_bot_channel(
     token_variable: str,
     webhook_path: str,
     set_webhook_help: str,
-    config_loader: str,
-    polling_module: str,
-    refused_error: str,
+    code: Callable[[], BotChannelCode],
     refusal: Callable[[Any], str],
 ) -> None:
     """Add the ``name`` command group with ``set-webhook`` and ``poll`` to ``app``.
 
-    ``config_loader`` returns ``None`` when ``token_variable`` is unset (a settings error);
-    ``polling_module`` has ``set_webhook(config, url)`` and ``poll(config, rasa_url, stop)``;
-    a ``refused_error`` from ``set_webhook`` is reported as ``refusal(error)`` with exit code 1.
+    ``code()`` imports the channel's code: its config loader returns ``None`` when
+    ``token_variable`` is unset (a settings error); its ``refused_error`` from ``set_webhook``
+    is reported as ``refusal(error)`` with exit code 1.
     """
     group = typer.Typer(help=help)
 
     def config() -> Any:
-        loaded = _load(config_loader)()
+        loaded = code().load_config()
         if loaded is None:
             raise SettingsError(f"{token_variable} is not set")
         return loaded
@@ -57,14 +60,13 @@ def register_bot_channel(
             ..., help=f"Public HTTPS address; the path {webhook_path} is added if absent."
         ),
     ) -> None:
-        error = _load(refused_error)
-        set_webhook = _load(f"{polling_module}:set_webhook")
+        channel = code()
         settings = config()
         try:
-            target = asyncio.run(set_webhook(settings, url))
+            target = asyncio.run(channel.set_webhook(settings, url))
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
-        except error as exc:
+        except channel.refused_error as exc:
             typer.echo(f"Error: {refusal(exc)}", err=True)
             raise typer.Exit(1) from None
         typer.echo(f"Webhook set: {target}")
@@ -78,7 +80,7 @@ def register_bot_channel(
         """Fetch updates with getUpdates (no public address needed) until Ctrl-C."""
         from connectors.polling import run_until_signalled
 
-        poll = _load(f"{polling_module}:poll")
+        poll = code().poll
         settings = config()
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         run_until_signalled(lambda stop: poll(settings, rasa_url, stop))

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from chatbot.alert_keys import alert_buttons
 from chatbot.db.engine import get_engine, session_scope
 from chatbot.db.models import Broadcast, BroadcastKind
 from chatbot.delivery import outbox
@@ -36,7 +37,6 @@ from chatbot.delivery.limits import ChannelLimiter, limiters_for
 from chatbot.delivery.outbound import Button, OutboundMessage, Sender, SendResult
 from chatbot.delivery.quiet_hours import hold
 from chatbot.delivery.receipts import receipt_button
-from chatbot.school.alerts import alert_buttons
 from chatbot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def message_for(claim: outbox.Claim) -> OutboundMessage:
         buttons.append(receipt_button(claim.delivery_id))
     if claim.kind is BroadcastKind.ALERT:
         alert = Broadcast(idempotency_key=claim.key)  # transient: only its key is read
-        buttons.extend(Button(title, payload) for title, payload in alert_buttons(alert))
+        buttons.extend(Button(title, payload) for title, payload in alert_buttons(alert.idempotency_key))
     return OutboundMessage(text=claim.text, buttons=tuple(buttons), first_chunk=claim.chunks_sent)
 
 
