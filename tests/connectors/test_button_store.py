@@ -22,14 +22,16 @@ from chatbot.db.models import ButtonChoice
 from chatbot.delivery.outbound import Button, OutboundMessage
 from chatbot.settings import PROJECT_ROOT
 from connectors.button_store import CallbackPayloads, NumberedChoices
-from connectors.config import TelegramConfig, ZaloBotConfig
+from connectors.config import TelegramConfig, ZaloBotConfig, ZaloConfig
 from connectors.telegram import TelegramUpdateHandler
 from connectors.telegram_sender import TelegramSender
 from connectors.zalo_bot import ZaloBotEventHandler
 from connectors.zalo_bot_sender import ZaloBotSender
+from connectors.zalo_sender import ZaloSender
 from tests.connectors.conftest import TELEGRAM_TOKEN
 from tests.connectors.payloads import tg_callback, zalo_bot_event
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.zalo_api import FakeZaloAPI
 from tests.fakes.zalo_bot_api import FakeZaloBotAPI
 
 LONG_PAYLOAD = '/acknowledge_notice{"broadcast_id":"1234567","student_id":"7654321","kind":"notice"}'
@@ -123,6 +125,26 @@ async def test_zalo_bot_numbered_choice_is_understood_by_another_replica_and_aft
         "print(asyncio.run(ZALO_BOT_CHOICES.resolve('zb-7', '2')))"
     )
     assert in_new_process(db, code) == '/choose{"n":"2"}'
+
+
+async def test_zalo_oa_options_beyond_five_buttons_are_understood_by_another_replica(db: str) -> None:
+    with FakeZaloAPI(app_id="1234567890", app_secret="app-secret") as fake:
+        config = ZaloConfig(
+            app_id="1234567890", app_secret="app-secret", oa_secret_key="oa-secret",
+            access_token="access-0", refresh_token="refresh-0", api_base_url=fake.url,
+            oauth_base_url=fake.url,
+        )
+        replica_a = ZaloSender(config)
+        await replica_a.send("oa-9", OutboundMessage("Dạ, mời chọn:", CHOICES))
+        await replica_a.aclose()
+        [message] = fake.sent("oa-9")
+    assert "attachment" not in message and "7. Lựa chọn 7" in message["text"]
+    assert await NumberedChoices("zalo").resolve("oa-9", "6") == '/choose{"n":"6"}'
+    code = (
+        "import asyncio; from connectors.zalo_sender import ZALO_CHOICES; "
+        "print(asyncio.run(ZALO_CHOICES.resolve('oa-9', '3')))"
+    )
+    assert in_new_process(db, code) == '/choose{"n":"3"}'
 
 
 async def test_choices_of_one_channel_do_not_answer_another(db: str) -> None:
