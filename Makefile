@@ -12,9 +12,9 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]" 2>&1 \
+	$(BIN)/python -m pip install --quiet -c requirements.lock -c requirements-dev.lock -e ".[dev]" 2>&1 \
 		| sed -e '/^WARNING: Location/d' -e '/DEPRECATION/d'
 	$(BIN)/python -m pip check
 	touch $(STAMP)

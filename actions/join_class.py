@@ -86,6 +86,8 @@ def _join_text(target: Target, lesson: Lesson, now: datetime) -> str:
 
 
 class ActionJoinClass(ClassesAction):
+    intent = "ask_join_class"
+
     def name(self) -> str:
         return "action_join_class"
 

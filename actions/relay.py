@@ -17,7 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import db, entity_id, is_cancel, now, sender, user_text
 from actions.guard import SafeAction, SafeFormValidationAction
-from chatbot.school import relay, relay_keys
+from chatbot import relay_keys
+from chatbot.school import relay
 from chatbot.school.relay import RelayProblem, Sent
 from chatbot.settings import TIMEZONE
 

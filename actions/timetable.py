@@ -1,15 +1,30 @@
-"""Timetable questions: a day, a week or the next lesson, for the linked student(s)."""
+"""Timetable questions: a day, a week or the next lesson, for the linked student(s).
+
+A child's name in the question is not read as a day ("lịch học của Mai"); a past day or week
+is answered as such ("đã qua"), without the meeting details.
+"""
 
 from __future__ import annotations
+
+from datetime import date
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import db, entity, local_now, off_loop, user_text, weekday_name
-from actions.lessons import SECRET_NOTE, ClassesAction, Target, day_label, lesson_line, meeting_lines
+from actions.lessons import (
+    SECRET_NOTE,
+    ClassesAction,
+    Target,
+    children_of,
+    day_label,
+    lesson_line,
+    meeting_lines,
+)
 from chatbot.school import timetable
 from chatbot.school.accounts import AccountView
-from chatbot.school.dates import DayKind, DayQuery, parse_day_query
+from chatbot.school.child_names import find_children
+from chatbot.school.dates import DayKind, DayQuery, parse_day_query, query_text
 from chatbot.school.timetable import DaySchedule, Lesson
 
 BUTTONS = [
@@ -24,7 +39,20 @@ def _schedule_of(who: str, teacher: bool) -> str:
     return f"lịch dạy của {who}" if teacher else f"lịch học của {who}"
 
 
-def _day_text(who: str, day_schedule: DaySchedule, teacher: bool = False) -> str:
+def _past_day_text(who: str, day_schedule: DaySchedule, teacher: bool) -> str:
+    header = f"Dạ, {day_label(day_schedule.day)} là ngày đã qua"
+    if day_schedule.holiday:
+        return f"{header}: hôm đó nhà trường nghỉ ({day_schedule.holiday}), {who} không có tiết học."
+    if not day_schedule.lessons:
+        return f"{header}: hôm đó {who} không có tiết học trực tuyến nào."
+    lines = [f"{header}; {_schedule_of(who, teacher)} hôm đó:"]
+    lines.extend(lesson_line(lesson, with_class=teacher) for lesson in day_schedule.lessons)
+    return "\n".join(lines)
+
+
+def _day_text(who: str, day_schedule: DaySchedule, teacher: bool = False, today: date | None = None) -> str:
+    if today is not None and day_schedule.day < today:
+        return _past_day_text(who, day_schedule, teacher)
     header = day_label(day_schedule.day)
     if day_schedule.holiday:
         return f"Dạ, {header} nhà trường nghỉ ({day_schedule.holiday}), {who} không có tiết học."
@@ -39,9 +67,13 @@ def _day_text(who: str, day_schedule: DaySchedule, teacher: bool = False) -> str
     return "\n".join(lines)
 
 
-def _week_text(who: str, days: list[DaySchedule], teacher: bool = False) -> str:
+def _week_text(who: str, days: list[DaySchedule], teacher: bool = False, today: date | None = None) -> str:
     first, last = days[0].day, days[-1].day
-    lines = [f"Dạ, {_schedule_of(who, teacher)} tuần {first:%d/%m}–{last:%d/%m/%Y}:"]
+    past = today is not None and last < today
+    if past:
+        lines = [f"Dạ, tuần {first:%d/%m}–{last:%d/%m/%Y} đã qua; {_schedule_of(who, teacher)} tuần đó:"]
+    else:
+        lines = [f"Dạ, {_schedule_of(who, teacher)} tuần {first:%d/%m}–{last:%d/%m/%Y}:"]
     for day_schedule in days:
         name = f"{weekday_name(day_schedule.day)} {day_schedule.day:%d/%m}"
         if day_schedule.holiday:
@@ -54,7 +86,8 @@ def _week_text(who: str, days: list[DaySchedule], teacher: bool = False) -> str:
             lines.append(f"• {name}: " + ", ".join(parts))
     if len(lines) == 1:
         lines.append("• Không có tiết học trực tuyến nào.")
-    lines.append("Mã phòng và mật khẩu của từng tiết: hỏi «làm sao vào lớp» hoặc xem lịch từng ngày.")
+    if not past:
+        lines.append("Mã phòng và mật khẩu của từng tiết: hỏi «làm sao vào lớp» hoặc xem lịch từng ngày.")
     return "\n".join(lines)
 
 
@@ -74,42 +107,55 @@ def _next_text(who: str, lesson: Lesson | None, teacher: bool = False) -> str:
 
 
 async def _answer_class(target: Target, view: AccountView, query: DayQuery) -> str:
-    who = target.who
+    who, today = target.who, local_now().date()
     if query.kind is DayKind.NEXT:
         lesson = await db(timetable.next_lesson, view, target.class_id, local_now())
         return _next_text(who, lesson)
     if query.kind is DayKind.WEEK:
-        return _week_text(who, await db(timetable.schedule, view, target.class_id, query.day, 7))
+        return _week_text(who, await db(timetable.schedule, view, target.class_id, query.day, 7), today=today)
     days = await db(timetable.schedule, view, target.class_id, query.day, 1)
-    return _day_text(who, days[0])
+    return _day_text(who, days[0], today=today)
 
 
 async def _answer_teacher(view: AccountView, query: DayQuery) -> str:
-    who = "thầy cô"
+    who, today = "thầy cô", local_now().date()
     if query.kind is DayKind.NEXT:
         lesson = await db(timetable.next_lesson_taught, view, local_now())
         return _next_text(who, lesson, teacher=True)
     if query.kind is DayKind.WEEK:
-        return _week_text(who, await db(timetable.lessons_taught, view, query.day, 7), teacher=True)
+        days = await db(timetable.lessons_taught, view, query.day, 7)
+        return _week_text(who, days, teacher=True, today=today)
     days = await db(timetable.lessons_taught, view, query.day, 1)
-    return _day_text(who, days[0], teacher=True)
+    return _day_text(who, days[0], teacher=True, today=today)
 
 
-async def read_query(tracker: Tracker) -> DayQuery:
+def _day_words(text: str, children: list[tuple[int, str]]) -> str:
+    """``text`` without the children's names, so that "Mai" is not read as tomorrow."""
+    return find_children(text, children).rest if children else text
+
+
+async def read_query(tracker: Tracker, view: AccountView | None = None) -> DayQuery:
     """The day asked about; today when the message names none."""
     today = local_now().date()
-    text = entity(tracker, "day") or user_text(tracker)
+    text = entity(tracker, "day") or await off_loop(
+        _day_words, user_text(tracker), children_of(view) if view is not None else []
+    )
     return await off_loop(parse_day_query, text, today) or DayQuery(DayKind.DAY, today)
 
 
 class ActionTimetable(ClassesAction):
+    intent = "ask_timetable"
+
     def name(self) -> str:
         return "action_timetable"
+
+    async def carried_entities(self, tracker: Tracker, view: AccountView) -> dict[str, str]:
+        return {"day": query_text(await read_query(tracker, view))}
 
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, view: AccountView, targets: list[Target]
     ) -> None:
-        query = await read_query(tracker)
+        query = await read_query(tracker, view)
         answers = [await _answer_class(t, view, query) for t in targets] if targets else [
             await _answer_teacher(view, query)
         ]

@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,7 +37,7 @@ import asyncpg
 import sqlalchemy as sa
 import sqlalchemy.exc
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.constants import POSTGRESQL_MAX_OVERFLOW, POSTGRESQL_POOL_SIZE, POSTGRESQL_SCHEMA
+from rasa.core.constants import POSTGRESQL_MAX_OVERFLOW, POSTGRESQL_POOL_SIZE
 from rasa.core.tracker_store import SerializedTrackerAsText, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
@@ -46,6 +45,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from tenacity import before_sleep_log, retry, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from chatbot.settings import env_int, store_settings
 
 logger = logging.getLogger(__name__)
 
@@ -89,11 +90,6 @@ _ERASE = "DELETE FROM events WHERE sender_id = $1"
 _PURGE = "DELETE FROM events WHERE timestamp < $1"
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    return int(raw) if raw else default
-
-
 def _short(value: Any) -> str | None:
     """A name for a VARCHAR(255) column (the full value stays in ``data``)."""
     return None if value is None else str(value)[:NAME_COLUMN_LENGTH]
@@ -135,11 +131,11 @@ class PostgresTrackerStore(TrackerStore, SerializedTrackerAsText):
             raise ValueError(f"PostgresTrackerStore needs a postgresql:// url, got {parsed.drivername}://")
         self._url = parsed.set(drivername="postgresql")
         self._dsn = self._url.render_as_string(hide_password=False)
-        size = pool_size if pool_size is not None else _env_int(POSTGRESQL_POOL_SIZE, DEFAULT_POOL_SIZE)
+        size = pool_size if pool_size is not None else env_int(POSTGRESQL_POOL_SIZE, DEFAULT_POOL_SIZE)
         overflow = (max_overflow if max_overflow is not None
-                    else _env_int(POSTGRESQL_MAX_OVERFLOW, DEFAULT_MAX_OVERFLOW))
+                    else env_int(POSTGRESQL_MAX_OVERFLOW, DEFAULT_MAX_OVERFLOW))
         self._pool_min, self._pool_max = max(1, size), max(1, size) + max(0, overflow)
-        self._schema = os.environ.get(POSTGRESQL_SCHEMA) or None
+        self._schema = store_settings().postgresql_schema
         self._pools: dict[asyncio.AbstractEventLoop, asyncio.Task[asyncpg.Pool]] = {}
         ensure_events_table(self._url, self._schema)
         super().__init__(domain, event_broker, **kwargs)

@@ -32,14 +32,13 @@ from sqlalchemy.engine import make_url
 from chatbot import tracker_events
 from chatbot.locks import AtomicRedisLockStore
 from chatbot.postgres_tracker_store import PostgresTrackerStore
-from chatbot.settings import SettingsError
+from chatbot.settings import SettingsError, env, store_settings
 
 logger = logging.getLogger(__name__)
 
 
 def _url(name: str) -> str | None:
-    value = os.environ.get(name, "").strip()
-    return value or None
+    return env(name)
 
 
 def sql_tracker_store_kwargs(url: str) -> dict[str, Any]:
@@ -184,7 +183,7 @@ def redis_lock_store_kwargs(url: str) -> dict[str, Any]:
         "username": unquote(parsed.username) if parsed.username else None,
         "password": unquote(parsed.password) if parsed.password else None,
         "use_ssl": parsed.scheme == "rediss",
-        "key_prefix": os.environ.get("LOCK_STORE_KEY_PREFIX") or None,
+        "key_prefix": store_settings().lock_store_key_prefix,
     }
 
 

@@ -1,7 +1,16 @@
 """Every environment variable the project reads, in one place.
 
-Values are read when :func:`get_settings` is first called; tests call
-:func:`reset_settings` after changing the environment.
+This is the only module that reads ``os.environ`` (``tests/house/test_settings_module.py``).
+Typed sections:
+
+- :class:`Settings` (:func:`get_settings`): school choices, invites, delivery, the web app and
+  reports. Read when first asked for; tests call :func:`reset_settings` after changing the
+  environment.
+- :class:`StoreSettings` (:func:`store_settings`): Rasa's conversation and lock stores.
+- :class:`ProcessSettings` (:func:`process_settings`): which code a process loads.
+- The channels' sections (``TelegramConfig``, ``ZaloConfig``, ``ZaloBotConfig``) live beside
+  their code in :mod:`connectors.config` and read their variables through :func:`env` and
+  :func:`env_positive_int` here; they are read each time they are asked for.
 """
 
 from __future__ import annotations
@@ -22,13 +31,14 @@ class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names the variable."""
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
+def env(name: str, default: str | None = None) -> str | None:
+    """Variable ``name`` without surrounding spaces; ``default`` when unset or blank."""
+    value = os.environ.get(name, "").strip()
+    return value or default
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = _env(name)
+def env_int(name: str, default: int) -> int:
+    raw = env(name)
     if raw is None:
         return default
     try:
@@ -37,15 +47,15 @@ def _env_int(name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
-def _env_positive_int(name: str, default: int) -> int:
-    value = _env_int(name, default)
+def env_positive_int(name: str, default: int) -> int:
+    value = env_int(name, default)
     if value < 1:
         raise SettingsError(f"{name} must be at least 1, got {value}")
     return value
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = _env(name)
+def env_float(name: str, default: float) -> float:
+    raw = env(name)
     if raw is None:
         return default
     try:
@@ -54,11 +64,14 @@ def _env_float(name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    raw = _env(name)
+def env_bool(name: str, default: bool) -> bool:
+    raw = env(name)
     if raw is None:
         return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return raw.lower() in {"1", "true", "yes", "on"}
+
+
+_env, _env_int, _env_positive_int, _env_float, _env_bool = env, env_int, env_positive_int, env_float, env_bool
 
 
 def _env_time(name: str, default: str) -> time:
@@ -140,11 +153,7 @@ class Settings:
         return self.invite_code_pepper or local_pepper(self.data_dir)
 
 
-def _env_positive(name: str, default: int) -> int:
-    value = _env_int(name, default)
-    if value < 1:
-        raise SettingsError(f"{name} must be at least 1, got {value}")
-    return value
+_env_positive = env_positive_int
 
 
 PEPPER_FILE = "invite_code_pepper"
@@ -256,3 +265,43 @@ def get_settings() -> Settings:
 
 def reset_settings() -> None:
     get_settings.cache_clear()
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Rasa's stores: conversations (``TRACKER_STORE_URL``) and locks (``LOCK_STORE_URL``)."""
+
+    tracker_store_url: str | None
+    lock_store_url: str | None
+    lock_store_key_prefix: str | None
+    postgresql_schema: str | None
+    postgresql_pool_size: int | None
+    postgresql_max_overflow: int | None
+
+
+def _optional_int(name: str) -> int | None:
+    return None if env(name) is None else env_int(name, 0)
+
+
+def store_settings() -> StoreSettings:
+    """The stores' variables as they are now (Rasa builds its stores once per process)."""
+    return StoreSettings(
+        tracker_store_url=env("TRACKER_STORE_URL"),
+        lock_store_url=env("LOCK_STORE_URL"),
+        lock_store_key_prefix=env("LOCK_STORE_KEY_PREFIX"),
+        postgresql_schema=env("POSTGRESQL_SCHEMA"),
+        postgresql_pool_size=_optional_int("SQL_POOL_SIZE"),
+        postgresql_max_overflow=_optional_int("SQL_MAX_OVERFLOW"),
+    )
+
+
+@dataclass(frozen=True)
+class ProcessSettings:
+    """Which code a process loads, and who runs it."""
+
+    senders: str | None  # CHATBOT_SENDERS: "module:factory" of the channels' senders
+    user: str | None  # USER: the operator's name when the system has none
+
+
+def process_settings() -> ProcessSettings:
+    return ProcessSettings(senders=env("CHATBOT_SENDERS"), user=env("USER"))

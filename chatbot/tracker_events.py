@@ -16,14 +16,13 @@ this turn's included, instead of saving.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import NoSuchTableError
 
-from chatbot.settings import get_settings
+from chatbot.settings import get_settings, store_settings
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +66,7 @@ def purge_old_conversations(now: datetime | None = None) -> int:
 
     An in-memory store lives in the Rasa process and purges itself (chatbot/rasa_stores.py).
     """
-    url = os.environ.get("TRACKER_STORE_URL", "").strip()
+    url = store_settings().tracker_store_url
     if not url:
         return 0
     engine = create_engine(url, future=True, hide_parameters=True)

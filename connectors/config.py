@@ -1,4 +1,7 @@
-"""Channel settings, read from environment variables in one place.
+"""Channel settings: the channels' typed sections of the settings.
+
+Their variables are read through :mod:`chatbot.settings`, the one module that reads the
+environment.
 
 ``credentials.yml`` only names the channels; every secret comes from the environment. A channel
 whose required variables are unset is *off*: its loader returns ``None`` and its webhook answers
@@ -8,8 +11,9 @@ whose required variables are unset is *off*: its loader returns ``None`` and its
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
+
+from chatbot.settings import env, env_positive_int
 
 DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_ZALO_API_BASE_URL = "https://openapi.zalo.me"
@@ -30,21 +34,11 @@ logger = logging.getLogger(__name__)
 
 
 def _env(name: str) -> str | None:
-    value = os.environ.get(name, "").strip()
-    return value or None
+    return env(name)
 
 
 def _env_positive_int(name: str, default: int) -> int:
-    raw = _env(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return value
+    return env_positive_int(name, default)
 
 
 def max_message_chars(channel: str) -> int:

@@ -15,9 +15,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Chat, Message, MessageEntity, Update
 
+from chatbot import relay_keys
 from chatbot.channels import make_sender_id
 from chatbot.delivery.outbound import Button, OutboundMessage
-from chatbot.school import relay_keys
 from chatbot.school.invites import normalize_code
 from connectors.config import TelegramConfig, telegram_config
 from connectors.groups import GROUP_POINTERS
@@ -189,7 +189,7 @@ class TelegramUpdateHandler:
         await record_inbound(CHANNEL, chat_id)
         if not query.data:
             return "ignored"
-        payload = CALLBACK_PAYLOADS.decode(query.data)
+        payload = await CALLBACK_PAYLOADS.decode(query.data)
         if payload is None:
             await self.sender.send(chat_id, OutboundMessage(text=BUTTON_EXPIRED))
             return "expired_button"

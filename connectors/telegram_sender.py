@@ -6,10 +6,8 @@ logged or returned because they can quote request URLs, and those hold the bot t
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import warnings
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -29,6 +27,8 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from chatbot.delivery.outbound import Button, OutboundMessage, SendResult
+from connectors.button_store import CALLBACK_DATA_LIMIT as CALLBACK_DATA_LIMIT
+from connectors.button_store import CallbackPayloads
 from connectors.config import TelegramConfig, quiet_http_loggers
 from connectors.text import split_text
 
@@ -36,41 +36,13 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 TEXT_LIMIT = 4096
-CALLBACK_DATA_LIMIT = 64  # bytes, Bot API limit
-_HASHED_PREFIX = "#"
 _PERMANENT_BAD_REQUESTS = ("chat not found", "user is deactivated", "peer_id_invalid")
-
-
-class CallbackPayloads:
-    """Payloads longer than Telegram's 64-byte callback_data, kept in memory by a short key."""
-
-    def __init__(self, max_items: int = 20_000) -> None:
-        self._items: OrderedDict[str, str] = OrderedDict()
-        self._max = max_items
-
-    def encode(self, payload: str) -> str:
-        if len(payload.encode("utf-8")) <= CALLBACK_DATA_LIMIT and not payload.startswith(
-            _HASHED_PREFIX
-        ):
-            return payload
-        key = _HASHED_PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
-        self._items[key] = payload
-        self._items.move_to_end(key)
-        while len(self._items) > self._max:
-            self._items.popitem(last=False)
-        return key
-
-    def decode(self, data: str) -> str | None:
-        """The payload behind ``data``; ``None`` for a key this process no longer knows."""
-        if not data.startswith(_HASHED_PREFIX):
-            return data
-        return self._items.get(data)
 
 
 CALLBACK_PAYLOADS = CallbackPayloads()
 
 
-def inline_keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+async def inline_keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
     """One button per row; a payload that is an http(s) URL becomes a link button."""
     if not buttons:
         return None
@@ -79,7 +51,7 @@ def inline_keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
         if button.payload.startswith(("https://", "http://")):
             rows.append([InlineKeyboardButton(button.title, url=button.payload)])
         else:
-            data = CALLBACK_PAYLOADS.encode(button.payload)
+            data = await CALLBACK_PAYLOADS.encode(button.payload)
             rows.append([InlineKeyboardButton(button.title, callback_data=data)])
     return InlineKeyboardMarkup(rows)
 
@@ -143,7 +115,7 @@ class TelegramSender:
 
     async def send(self, external_id: str, message: OutboundMessage) -> SendResult:
         chunks = split_text(message.text, TEXT_LIMIT) or ["…"]
-        markup = inline_keyboard(message.buttons)
+        markup = await inline_keyboard(message.buttons)
         for index in range(message.first_chunk, len(chunks)):
             last = index == len(chunks) - 1
             try:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
 from collections.abc import Sequence
 
 from chatbot.delivery.outbound import Button
+from connectors.button_store import NumberedChoices as NumberedChoices  # stored choices
 from connectors.texts import CHOOSE_BY_NUMBER
 
 
@@ -65,37 +64,3 @@ def numbered_text(text: str, buttons: Sequence[Button]) -> str:
     lines.extend(f"{number}. {button.title}" for number, button in enumerate(buttons, start=1))
     lines.extend(["", CHOOSE_BY_NUMBER])
     return "\n".join(lines)
-
-
-class NumberedChoices:
-    """Remembers the numbered options last offered to each chat, so "2" maps to a payload.
-
-    In-process memory: a reply is resolved when it reaches the process that sent the options
-    (the Rasa server for conversational replies).
-    """
-
-    def __init__(self, ttl_seconds: float = 3600.0, max_chats: int = 10_000) -> None:
-        self._ttl = ttl_seconds
-        self._max = max_chats
-        self._offers: OrderedDict[str, tuple[float, tuple[str, ...]]] = OrderedDict()
-
-    def remember(self, chat_key: str, buttons: Sequence[Button]) -> None:
-        self._offers[chat_key] = (time.monotonic(), tuple(b.payload for b in buttons))
-        self._offers.move_to_end(chat_key)
-        while len(self._offers) > self._max:
-            self._offers.popitem(last=False)
-
-    def resolve(self, chat_key: str, text: str) -> str | None:
-        """The payload chosen by ``text`` ("1", " 2 ") or ``None`` if it is not a choice."""
-        offer = self._offers.get(chat_key)
-        choice = text.strip().rstrip(".")
-        if offer is None or not choice.isdigit():
-            return None
-        offered_at, payloads = offer
-        if time.monotonic() - offered_at > self._ttl:
-            del self._offers[chat_key]
-            return None
-        number = int(choice)
-        if 1 <= number <= len(payloads):
-            return payloads[number - 1]
-        return None

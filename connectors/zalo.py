@@ -136,7 +136,7 @@ class ZaloEventHandler:
             return "ignored"
         if too_long(text, self.max_chars):
             return await refuse_long_message(self.sender, user_id, self.max_chars)
-        text = ZALO_CHOICES.resolve(user_id, text) or text
+        text = await ZALO_CHOICES.resolve(user_id, text) or text
         await self.deliver(make_sender_id(CHANNEL, user_id), text, {"zalo": {"event": name}})
         return "message"
 

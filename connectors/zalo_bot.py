@@ -107,7 +107,7 @@ class ZaloBotEventHandler:
             return "ignored"
         if too_long(text, self.max_chars):
             return await refuse_long_message(self.sender, chat_id, self.max_chars)
-        text = ZALO_BOT_CHOICES.resolve(chat_id, text) or text
+        text = await ZALO_BOT_CHOICES.resolve(chat_id, text) or text
         metadata = {"zalo_bot": {"event": name, "from": _field_id(message, "from")}}
         await self.deliver(make_sender_id(CHANNEL, chat_id), text, metadata)
         return "message"

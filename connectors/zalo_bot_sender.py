@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 CHANNEL = "zalo_bot"
 TEXT_LIMIT = 2000
 
-ZALO_BOT_CHOICES = NumberedChoices()
+ZALO_BOT_CHOICES = NumberedChoices(CHANNEL)
 
 
 class ZaloBotError(RuntimeError):
@@ -107,7 +107,7 @@ class ZaloBotSender:
         text = message.text
         if message.buttons:
             text = numbered_text(text, message.buttons)
-            ZALO_BOT_CHOICES.remember(external_id, message.buttons)
+            await ZALO_BOT_CHOICES.remember(external_id, message.buttons)
         chunks = split_text(text, TEXT_LIMIT) or ["…"]
         for index in range(message.first_chunk, len(chunks)):
             try:

@@ -47,7 +47,7 @@ RECIPIENT_QUOTA_ERRORS = {  # only this recipient has to wait
 QUOTA_RETRY_SECONDS = 3600.0
 RATE_LIMIT_ERRORS = frozenset({-32})
 
-ZALO_CHOICES = NumberedChoices()
+ZALO_CHOICES = NumberedChoices(CHANNEL)
 
 
 def result_for(code: int) -> SendResult:
@@ -97,16 +97,13 @@ def button_template(buttons: Sequence[Button]) -> dict[str, Any]:
     return {"type": "template", "payload": {"buttons": actions}}
 
 
-def message_bodies(
-    external_id: str, message: OutboundMessage, choices: NumberedChoices
-) -> list[dict[str, Any]]:
+def message_bodies(message: OutboundMessage) -> list[dict[str, Any]]:
     """The ``message`` objects to send: text chunks, buttons on the last one or as numbers."""
     buttons = message.buttons
     with_template = buttons_fit(buttons)
     text = message.text
     if buttons and not with_template:
         text = numbered_text(text, buttons)
-        choices.remember(external_id, buttons)
     bodies: list[dict[str, Any]] = [{"text": chunk} for chunk in split_text(text, TEXT_LIMIT)]
     if not bodies:
         bodies = [{"text": "…"}]
@@ -127,7 +124,9 @@ class ZaloSender:
         self.tokens = ZaloTokenManager(config, self._client, TokenStore(config.token_key))
 
     async def send(self, external_id: str, message: OutboundMessage) -> SendResult:
-        bodies = message_bodies(external_id, message, ZALO_CHOICES)
+        bodies = message_bodies(message)
+        if message.buttons and not buttons_fit(message.buttons):
+            await ZALO_CHOICES.remember(external_id, message.buttons)
         for index in range(message.first_chunk, len(bodies)):
             result = await self._deliver(external_id, bodies[index])
             if not result.ok:

@@ -6,31 +6,35 @@ only assembles them and turns configuration errors into one-line messages.
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 import typer
 
+from chatbot.cli import (
+    broadcast,
+    contacts,
+    database,
+    demo,
+    imports,
+    incidents,
+    invites,
+    relay,
+    report,
+    run,
+    staff,
+    status,
+    telegram,
+    unanswered,
+    worker,
+    zalo_bot,
+)
 from chatbot.db.engine import DatabaseUnavailable
 from chatbot.settings import SettingsError
 
+# In the order of ``chatbot --help``.
 COMMAND_MODULES = [
-    "chatbot.cli.database",
-    "chatbot.cli.demo",
-    "chatbot.cli.run",
-    "chatbot.cli.unanswered",
-    "chatbot.cli.imports",
-    "chatbot.cli.invites",
-    "chatbot.cli.status",
-    "chatbot.cli.incidents",
-    "chatbot.cli.report",
-    "chatbot.cli.broadcast",
-    "chatbot.cli.worker",
-    "chatbot.cli.telegram",
-    "chatbot.cli.zalo_bot",
-    "chatbot.cli.staff",
-    "chatbot.cli.contacts",
-    "chatbot.cli.relay",
+    database, demo, run, unanswered, imports, invites, status, incidents, report, broadcast, worker,
+    telegram, zalo_bot, staff, contacts, relay,
 ]
 
 app = typer.Typer(
@@ -40,19 +44,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-
-def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # a command group not built yet
-                continue
-            raise
-        module.register(app)
-
-
-_register_all()
+for _module in COMMAND_MODULES:
+    _module.register(app)
 
 
 def main() -> None:

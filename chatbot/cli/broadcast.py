@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import os
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -18,12 +17,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from chatbot.cli.school import SchoolOption, fail, resolve_school
+from chatbot.cli.senders import channel_senders
 from chatbot.cli.worker import close_senders, install_stop_signals
 from chatbot.db.engine import session_scope
 from chatbot.db.models import BroadcastKind, Channel
 from chatbot.delivery.audience import Audience, AudienceError, parse_students
 from chatbot.delivery.notices import NoticeError, queue_notice
-from chatbot.delivery.outbound import load_senders
 from chatbot.delivery.outbox import Queued, backlog, utcnow
 from chatbot.delivery.receipts import (
     Counts,
@@ -34,7 +33,7 @@ from chatbot.delivery.receipts import (
 )
 from chatbot.delivery.worker import DeliveryWorker, WorkerOptions, sole_sqlite_sender
 from chatbot.school.importing.values import normalize_class_name
-from chatbot.settings import TIMEZONE
+from chatbot.settings import TIMEZONE, process_settings
 
 WAIT_LIMIT = timedelta(minutes=10)  # --wait stops when the rest is held longer than this
 KIND_LABELS = {
@@ -49,7 +48,7 @@ def default_sender() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):
-        return os.environ.get("USER") or "cli"
+        return process_settings().user or "cli"
 
 
 def local_text(moment: datetime | None) -> str:
@@ -102,7 +101,7 @@ def summary_table(title: str, total: Counts) -> Table:
 async def send_with_progress(broadcast_id: int, console: Console) -> Counts:
     """Send one broadcast in-process (or watch another worker send it) with a progress bar."""
     with sole_sqlite_sender() as sole:
-        senders = load_senders() if sole else {}
+        senders = channel_senders() if sole else {}
         if sole and not senders:
             fail("chưa cấu hình kênh gửi nào; thông báo đã vào hàng chờ của chatbot worker")
         stop = asyncio.Event()

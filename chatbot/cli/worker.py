@@ -17,8 +17,9 @@ from typing import Annotated
 import typer
 
 from chatbot.cli.school import fail
+from chatbot.cli.senders import channel_senders
 from chatbot.db.housekeeping import purge_expired
-from chatbot.delivery.outbound import Sender, load_senders
+from chatbot.delivery.outbound import Sender
 from chatbot.delivery.periodic import run_periodically
 from chatbot.delivery.reminders import keep_reminding, queue_reminders_now
 from chatbot.delivery.worker import DeliveryWorker, Outcome, WorkerOptions, sole_sqlite_sender
@@ -121,7 +122,7 @@ def register(app: typer.Typer) -> None:
         with sole_sqlite_sender() as sole:
             if not sole:
                 fail("một tiến trình gửi khác đang chạy; với SQLite chỉ chạy được một tiến trình")
-            senders = load_senders()
+            senders = channel_senders()
             if not senders:
                 fail("chưa cấu hình kênh gửi nào (TELEGRAM_BOT_TOKEN, ZALO_APP_ID…, ZALO_BOT_TOKEN)")
 

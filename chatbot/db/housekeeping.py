@@ -9,6 +9,7 @@ from sqlalchemy import delete, or_
 
 from chatbot.db.engine import session_scope
 from chatbot.db.models import (
+    ButtonChoice,
     ImportUpload,
     InviteAttempt,
     ProcessedEvent,
@@ -34,9 +35,9 @@ SIGN_IN_FAILURES_KEPT = timedelta(days=1)
 
 
 def purge_expired(now: datetime | None = None) -> dict[str, int]:
-    """Remove webhook ids, wrong-code attempts and the web app's spent sessions, links, form
-    tokens, uploads and failed sign-ins once they are no longer needed, and conversation
-    events older than ``TRACKER_RETENTION_DAYS`` (SQL tracker store); return counts."""
+    """Remove webhook ids, wrong-code attempts, expired button choices and the web app's spent
+    sessions, links, form tokens, uploads and failed sign-ins once they are no longer needed,
+    and conversation events older than ``TRACKER_RETENTION_DAYS`` (SQL tracker store); return counts."""
     now = now or datetime.now(timezone.utc)
     with session_scope() as session:
         events = session.execute(
@@ -45,7 +46,11 @@ def purge_expired(now: datetime | None = None) -> dict[str, int]:
         attempts = session.execute(
             delete(InviteAttempt).where(InviteAttempt.attempted_at < now - INVITE_ATTEMPTS_KEPT)
         ).rowcount
-        counts = {"processed_events": events or 0, "invite_attempts": attempts or 0}
+        buttons = session.execute(delete(ButtonChoice).where(ButtonChoice.expires_at <= now)).rowcount
+        counts = {
+            "processed_events": events or 0, "invite_attempts": attempts or 0,
+            "button_choices": buttons or 0,
+        }
         counts.update(_purge_web(session, now))
     counts["conversation_events"] = purge_old_conversations(now)
     if any(counts.values()):

@@ -649,3 +649,17 @@ class SchoolChannel(Base):
 
     def __repr__(self) -> str:  # keeps the sealed secrets out of logs and tracebacks
         return f"SchoolChannel(school_id={self.school_id}, channel={self.channel!r})"
+class ButtonChoice(Base):
+    """Buttons a channel cannot carry as they are, so that any replica can resolve a press.
+
+    ``key`` is ``tg:<hash>`` for a Telegram payload longer than 64 bytes of callback_data
+    (``payloads`` holds that one payload), or ``<channel>:<chat id>`` for the numbered options
+    last offered in a chat without buttons (``payloads`` holds them in order). Rows past
+    ``expires_at`` are ignored and removed by housekeeping.
+    """
+
+    __tablename__ = "button_choices"
+
+    key = Column(String(160), primary_key=True)
+    payloads = Column(Text, nullable=False)
+    expires_at = Column(_tz(), nullable=False, index=True)

@@ -1,16 +1,18 @@
 """The contract between delivery (outbox, reminders, alerts) and the channels' senders.
 
-``chatbot`` does not import ``connectors``; a process that sends (``chatbot worker``) loads the
-senders through :func:`load_senders`, which imports the factory named by ``CHATBOT_SENDERS``
-(default ``connectors.senders:build_senders``).
+The core does not import ``connectors``: the CLI, which stands above both, passes
+:func:`connectors.senders.build_senders` to :func:`load_senders`; ``CHATBOT_SENDERS`` can name
+another factory ("module:factory").
 """
 
 from __future__ import annotations
 
 import importlib
-import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from chatbot.settings import process_settings
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,20 @@ class Sender(Protocol):
     async def aclose(self) -> None: ...
 
 
-def load_senders() -> dict[str, Sender]:
-    """Build the configured senders, keyed by channel name; channels without credentials are absent."""
-    target = os.environ.get("CHATBOT_SENDERS", "connectors.senders:build_senders")
-    module_name, _, attr = target.partition(":")
+SenderFactory = Callable[[], Mapping[str, Sender]]
+DEFAULT_SENDERS = "connectors.senders:build_senders"
+
+
+def load_senders(default: SenderFactory | None = None) -> dict[str, Sender]:
+    """Build the configured senders, keyed by channel name; channels without credentials are absent.
+
+    ``CHATBOT_SENDERS`` ("module:factory") overrides the factory; otherwise ``default`` is used
+    (the CLI passes :func:`connectors.senders.build_senders`), and without one the factory that
+    :data:`DEFAULT_SENDERS` names.
+    """
+    target = process_settings().senders
+    if target is None and default is not None:
+        return dict(default())
+    module_name, _, attr = (target or DEFAULT_SENDERS).partition(":")
     factory = getattr(importlib.import_module(module_name), attr or "build_senders")
     return dict(factory())

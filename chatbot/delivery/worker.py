@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from chatbot.alert_keys import alert_buttons
 from chatbot.channels import lane, lane_channel, split_address
 from chatbot.db.engine import get_engine, session_scope
 from chatbot.db.models import Broadcast, BroadcastKind
@@ -43,7 +44,6 @@ from chatbot.delivery.limits import ChannelLimiter, limiter_for, limiters_for
 from chatbot.delivery.outbound import Button, OutboundMessage, Sender, SendResult
 from chatbot.delivery.quiet_hours import hold
 from chatbot.delivery.receipts import receipt_button
-from chatbot.school.alerts import alert_buttons
 from chatbot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def message_for(claim: outbox.Claim) -> OutboundMessage:
         buttons.append(receipt_button(claim.delivery_id))
     if claim.kind is BroadcastKind.ALERT:
         alert = Broadcast(idempotency_key=claim.key)  # transient: only its key is read
-        buttons.extend(Button(title, payload) for title, payload in alert_buttons(alert))
+        buttons.extend(Button(title, payload) for title, payload in alert_buttons(alert.idempotency_key))
     return OutboundMessage(text=claim.text, buttons=tuple(buttons), first_chunk=claim.chunks_sent)
 
 

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from itertools import groupby
 
-from chatbot.school.invites import CODE_PATTERN, normalize_code
+from chatbot.invite_codes import CODE_PATTERN, normalize_code
 
 INVITE_PLACEHOLDER = "invitecode"
 # Every pattern here runs on chat text and has a bounded width, so it runs in linear time

@@ -6,20 +6,19 @@ one account. Both are idempotent by key: queuing the same key again returns the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chatbot.alert_keys import MARK_HANDLED_INTENT as MARK_HANDLED_INTENT
+from chatbot.alert_keys import alert_buttons as alert_buttons_for_key
+from chatbot.alert_keys import incident_alert_key as incident_alert_key
 from chatbot.db.models import Broadcast, BroadcastKind, ChatAccount, SchoolClass, StaffMember, StaffRole
 from chatbot.delivery.outbox import queue_broadcast
-from chatbot.school.relay_keys import relay_buttons
 
 SENDER = "assistant"
-MARK_HANDLED_INTENT = "mark_handled"
-_INCIDENT_KEY = re.compile(r"^incident:(?P<reference>[A-Z]{2}-\d{4}-\d{6,10})$")
 
 
 def _queue(
@@ -127,14 +126,6 @@ def notice_audience(account_id: int) -> str:
     return f"account:{account_id}"
 
 
-def incident_alert_key(reference: str) -> str:
-    return f"incident:{reference}"
-
-
 def alert_buttons(broadcast: Broadcast) -> list[tuple[str, str]]:
-    """Quick replies that go with an alert: (title, payload); the delivery worker may attach them."""
-    match = _INCIDENT_KEY.match(broadcast.idempotency_key)
-    if not match:
-        return relay_buttons(broadcast.idempotency_key)
-    payload = f'/{MARK_HANDLED_INTENT}{{"incident_reference":"{match.group("reference")}"}}'
-    return [("Đã xử lý", payload)]
+    """Quick replies that go with an alert: (title, payload)."""
+    return alert_buttons_for_key(broadcast.idempotency_key)

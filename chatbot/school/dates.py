@@ -1,7 +1,8 @@
 """Vietnamese day and time expressions, typed with or without diacritics.
 
 Two readers: :func:`parse_day_query` for timetable questions ("hôm nay", "mai", "thứ 2",
-"t2", "cn", "tuần này", "tiết tiếp theo", "12/3") and :func:`parse_when` for the moment an
+"t2", "cn", "tuần này", "tiết tiếp theo", "12/3", and the past: "hôm qua", "hôm kia",
+"tuần trước", "thứ 2 tuần trước", "thứ 2 vừa rồi") and :func:`parse_when` for the moment an
 incident happened ("vừa xong", "sáng nay", "hôm qua 8h", "10 phút trước"). Both take the
 current moment as an argument, so tests fix it.
 """
@@ -34,6 +35,9 @@ _SUNDAY_SHORT = re.compile(r"\bcn\b")
 _DATE = re.compile(r"\b(\d{1,2}) ?[/-] ?(\d{1,2})(?: ?[/-] ?(\d{2,4}))?\b")
 _NEXT_WEEK = re.compile(r"\btuan (?:sau|toi)\b")
 _THIS_WEEK = re.compile(r"\btuan (?:nay|hien tai)\b")
+_LAST_WEEK = re.compile(r"\btuan (?:truoc|roi|vua roi|vua qua)\b")
+_WEEK_OF = re.compile(r"\btuan (\d{1,2}/\d{1,2}/\d{4})\b")  # "tuần 30/11/2026": a week by its Monday
+_JUST_PAST = re.compile(r"\b(?:vua roi|vua qua)\b")
 _NEXT_LESSON = re.compile(
     r"\b(?:tiet|buoi|mon)(?: hoc)? (?:tiep theo|tiep|sau|toi|ke tiep|sap toi)\b"
     r"|\bsap toi\b|\bbay gio\b|\bdang hoc\b"
@@ -92,6 +96,15 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def query_text(query: DayQuery) -> str:
+    """A short text :func:`parse_day_query` reads back as ``query`` on any later day (for buttons)."""
+    if query.kind is DayKind.NEXT or query.day is None:
+        return "tiet tiep theo"
+    if query.kind is DayKind.WEEK:
+        return f"tuan {query.day:%d/%m/%Y}"
+    return f"{query.day:%d/%m/%Y}"
+
+
 def _weekday_in(folded: str) -> int | None:
     match = _WEEKDAY.search(folded)
     if match:
@@ -113,25 +126,45 @@ def _explicit_date(folded: str, today: date) -> date | None:
         return None
 
 
+def _weekday_query(folded: str, weekday: int, today: date) -> DayQuery:
+    """"thứ 2" (the coming one), "thứ 2 tuần này/sau/trước", "thứ 2 vừa rồi" (the last one)."""
+    if _LAST_WEEK.search(folded):
+        return DayQuery(DayKind.DAY, week_start(today) - timedelta(days=7 - weekday))
+    if _JUST_PAST.search(folded) and not _NEXT_WEEK.search(folded):
+        return DayQuery(DayKind.DAY, today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1))
+    monday = week_start(today) + (timedelta(days=7) if _NEXT_WEEK.search(folded) else timedelta())
+    day = monday + timedelta(days=weekday)
+    if day < today and not _THIS_WEEK.search(folded):
+        day += timedelta(days=7)  # "thứ 2" on a Wednesday means the coming Monday
+    return DayQuery(DayKind.DAY, day)
+
+
 def parse_day_query(text: str, today: date) -> DayQuery | None:
-    """Read the day a timetable question is about; None when it names none."""
+    """Read the day a timetable question is about; None when it names none.
+
+    A past day is returned as it is ("thứ 2 tuần trước" is last week's Monday, never the next
+    one); callers tell the person that it has passed.
+    """
     folded = fold(text)
     if _NEXT_LESSON.search(folded):
         return DayQuery(DayKind.NEXT)
+    week_of = _WEEK_OF.search(folded)
+    if week_of:
+        monday = _explicit_date(week_of.group(1), today)
+        if monday:
+            return DayQuery(DayKind.WEEK, week_start(monday))
     explicit = _explicit_date(folded, today)
     if explicit:
         return DayQuery(DayKind.DAY, explicit)
     weekday = _weekday_in(folded)
     if weekday is not None:
-        monday = week_start(today) + (timedelta(days=7) if _NEXT_WEEK.search(folded) else timedelta())
-        day = monday + timedelta(days=weekday)
-        if day < today and not _THIS_WEEK.search(folded):
-            day += timedelta(days=7)  # "thứ 2" on a Wednesday means the coming Monday
-        return DayQuery(DayKind.DAY, day)
+        return _weekday_query(folded, weekday, today)
     if _TODAY.search(folded):
         return DayQuery(DayKind.DAY, today)
     if _DAY_AFTER_TOMORROW.search(folded) or "mốt" in text.lower():
         return DayQuery(DayKind.DAY, today + timedelta(days=2))
+    if _DAY_BEFORE_YESTERDAY.search(folded):
+        return DayQuery(DayKind.DAY, today - timedelta(days=2))
     if _YESTERDAY.search(folded):
         return DayQuery(DayKind.DAY, today - timedelta(days=1))
     if _TOMORROW.search(folded):
@@ -140,6 +173,8 @@ def parse_day_query(text: str, today: date) -> DayQuery | None:
         return DayQuery(DayKind.WEEK, week_start(today))
     if _NEXT_WEEK.search(folded):
         return DayQuery(DayKind.WEEK, week_start(today) + timedelta(days=7))
+    if _LAST_WEEK.search(folded):
+        return DayQuery(DayKind.WEEK, week_start(today) - timedelta(days=7))
     if _SUNDAY_SHORT.search(folded):  # "cn" last: in teencode it may also mean "con"
         return DayQuery(DayKind.DAY, today + timedelta(days=(6 - today.weekday()) % 7))
     return None

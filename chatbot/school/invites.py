@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -22,33 +21,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from chatbot.db.models import Channel, InviteAttempt, InviteCode, Role
+from chatbot.invite_codes import ALPHABET, CODE_LENGTH, format_code, normalize_code
+from chatbot.invite_codes import CODE_PATTERN as CODE_PATTERN  # re-exported
+from chatbot.invite_codes import find_code as find_code  # re-exported
 from chatbot.settings import get_settings
-
-ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 8
-CODE_PATTERN = re.compile(r"(?<![A-Za-z0-9])([A-Za-z2-9]{4})[-\s]?([A-Za-z2-9]{4})(?![A-Za-z0-9])")
-
-
-def normalize_code(raw: str) -> str | None:
-    """Return the canonical 8-character code in ``raw``, or None if it holds none."""
-    cleaned = re.sub(r"[\s-]", "", raw.strip()).upper()
-    if len(cleaned) == CODE_LENGTH and all(ch in ALPHABET for ch in cleaned):
-        return cleaned
-    return None
-
-
-def find_code(text: str) -> str | None:
-    """Find the first invite-code-looking token in a message (at least one digit in it)."""
-    for match in CODE_PATTERN.finditer(text):
-        candidate = normalize_code(match.group(1) + match.group(2))
-        if candidate and any(ch.isdigit() for ch in candidate):
-            return candidate
-    return None
-
-
-def format_code(code: str) -> str:
-    return f"{code[:4]}-{code[4:]}"
-
 
 HASH_SCHEME = "hmac-sha256"
 LEGACY_HASH_SCHEME = "sha256"

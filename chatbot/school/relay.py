@@ -33,10 +33,10 @@ from chatbot.db.models import (
 )
 from chatbot.delivery.outbox import queue_broadcast
 from chatbot.delivery.quiet_hours import hold
+from chatbot.relay_keys import tag
 from chatbot.school.accounts import find_account, view_of
 from chatbot.school.dates import fold
 from chatbot.school.quoting import one_paragraph, quoted_words
-from chatbot.school.relay_keys import tag
 
 MAX_TEXT = 1500  # fits one message on every channel with the heading
 SENDER = "relay"

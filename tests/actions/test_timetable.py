@@ -53,7 +53,12 @@ async def test_the_week_and_the_next_lesson(school: Sample) -> None:
 async def test_each_child_gets_an_answer(school: Sample) -> None:
     link_sender(PARENT, Role.PARENT, student_id=school.minh_anh)
     link_sender(PARENT, Role.PARENT, student_id=school.hoa)
-    messages, _ = await run(ActionTimetable(), PARENT, "hôm nay")
+    asked, _ = await run(ActionTimetable(), PARENT, "hôm nay")  # children in two classes: which one?
+    titles = [b["title"] for b in asked[0]["buttons"]]
+    assert titles == ["Minh Anh (lớp 6A)", "Hoa (lớp 7B)", "Tất cả các con"]
+    messages, _ = await run(
+        ActionTimetable(), PARENT, asked[0]["buttons"][-1]["payload"], entities={"student_id": "all"}
+    )
     assert len(messages) == 2 and SECRET_6A in messages[0]["text"] and SECRET_7B in messages[1]["text"]
     only, _ = await run(ActionTimetable(), PARENT, "/ask_timetable", entities={"student_id": str(school.hoa)})
     assert len(only) == 1 and "Lê Thị Hoa" in only[0]["text"]

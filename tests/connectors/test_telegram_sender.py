@@ -26,7 +26,7 @@ def sender_for(base_url: str, timeout: float = 5.0) -> TelegramSender:
     )
 
 
-async def test_buttons_become_an_inline_keyboard(fake: FakeTelegramAPI) -> None:
+async def test_buttons_become_an_inline_keyboard(fake: FakeTelegramAPI, db: str) -> None:
     sender = sender_for(fake.base_url)
     long_payload = '/link_account{"invite_code":"' + "A" * 60 + '"}'
     buttons = (
@@ -40,7 +40,7 @@ async def test_buttons_become_an_inline_keyboard(fake: FakeTelegramAPI) -> None:
     keyboard = fake.calls("sendMessage")[0].params["reply_markup"]["inline_keyboard"]
     assert keyboard[0] == [{"text": "Lịch học", "callback_data": "/ask_schedule"}]
     key = keyboard[1][0]["callback_data"]
-    assert len(key.encode()) <= 64 and CALLBACK_PAYLOADS.decode(key) == long_payload
+    assert len(key.encode()) <= 64 and await CALLBACK_PAYLOADS.decode(key) == long_payload
     assert keyboard[2] == [{"text": "Trang trường", "url": "https://example.edu.vn/lich"}]
 
 

@@ -63,20 +63,20 @@ def test_split_counts_utf16_units_and_never_cuts_an_emoji() -> None:
     assert parts[0] == "😀😀"
 
 
-def test_numbered_options_resolve_to_payloads() -> None:
+async def test_numbered_options_resolve_to_payloads(db: str) -> None:
     choices = NumberedChoices(ttl_seconds=60)
     buttons = (Button("Có", "/affirm"), Button("Không", "/deny"))
     text = numbered_text("Dạ, Quý phụ huynh đồng ý không?", buttons)
     assert "1. Có\n2. Không" in text
-    choices.remember("u1", buttons)
-    assert choices.resolve("u1", "2") == "/deny"
-    assert choices.resolve("u1", "2.") == "/deny"
-    assert choices.resolve("u1", "3") is None
-    assert choices.resolve("u1", "có") is None
-    assert choices.resolve("u2", "1") is None
-    expired = NumberedChoices(ttl_seconds=0)
-    expired.remember("u1", buttons)
-    assert expired.resolve("u1", "1") is None
+    await choices.remember("u1", buttons)
+    assert await choices.resolve("u1", "2") == "/deny"
+    assert await choices.resolve("u1", "2.") == "/deny"
+    assert await choices.resolve("u1", "3") is None
+    assert await choices.resolve("u1", "có") is None
+    assert await choices.resolve("u2", "1") is None
+    expired = NumberedChoices("other", ttl_seconds=0)
+    await expired.remember("u1", buttons)
+    assert await expired.resolve("u1", "1") is None
 
 
 @pytest.mark.parametrize(

@@ -244,9 +244,9 @@ async def test_too_many_buttons_become_numbered_options(zalo: FakeZaloAPI) -> No
     [message] = zalo.sent("778")
     assert "attachment" not in message
     assert "1. Lựa chọn 1" in message["text"] and "7. Lựa chọn 7" in message["text"]
-    assert ZALO_CHOICES.resolve("778", " 7 ") == "/choice_7"
-    assert ZALO_CHOICES.resolve("778", "8") is None
-    assert ZALO_CHOICES.resolve("779", "1") is None
+    assert await ZALO_CHOICES.resolve("778", " 7 ") == "/choice_7"
+    assert await ZALO_CHOICES.resolve("778", "8") is None
+    assert await ZALO_CHOICES.resolve("779", "1") is None
 
 
 async def test_long_text_is_split_at_2000_characters(zalo: FakeZaloAPI) -> None:

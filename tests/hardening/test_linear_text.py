@@ -29,6 +29,7 @@ import pytest
 import yaml
 
 from chatbot.nlu.text import normalize, replace_invite_codes
+from chatbot.school.child_names import find_children
 from chatbot.school.dates import fold, parse_day_query, parse_when
 from chatbot.school.display_names import candidate_in_message, check_display_name, strip_verdict_question
 from chatbot.school.incidents import kind_in
@@ -151,6 +152,7 @@ READERS: dict[str, Callable[[str], object]] = {
     "kind_in": kind_in,
     "mentioned_class": mentioned_class,
     "scrub": scrub,
+    "find_children": lambda text: find_children(text, [(1, "Nguyễn Thị Mai"), (2, "Nguyễn Minh Anh")]),
 }
 
 

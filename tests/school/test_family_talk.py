@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from chatbot import relay_keys
 from chatbot.db.engine import session_scope
 from chatbot.db.models import (
     Absence,
@@ -21,7 +22,7 @@ from chatbot.db.models import (
     Role,
 )
 from chatbot.delivery.reminders import queue_due_reminders
-from chatbot.school import absences, child_info, contacts, incidents, privacy, relay, relay_keys
+from chatbot.school import absences, child_info, contacts, incidents, privacy, relay
 from chatbot.school.absences import AbsenceCheck, AbsenceProblem, RecordOutcome, RecordStatus
 from chatbot.school.relay import RelayProblem, Sent
 from chatbot.settings import TIMEZONE

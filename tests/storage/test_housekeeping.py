@@ -30,7 +30,7 @@ NOTHING_WEB = {
 }
 
 
-NOTHING_NEEDED = {"conversation_events": 0, **NOTHING_WEB}
+NOTHING_NEEDED = {"conversation_events": 0, "button_choices": 0, **NOTHING_WEB}
 
 
 def test_purge_keeps_what_is_still_needed(any_db: str) -> None:

@@ -1,6 +1,6 @@
 """How a relayed message names its thread: the ``[Trao đổi số N]`` tag in its text, and the
-buttons under it (see :mod:`chatbot.school.relay`). No database imports, so
-:mod:`chatbot.school.alerts` can use it."""
+buttons under it (see :mod:`chatbot.school.relay`). A leaf module: the delivery worker attaches
+the buttons through :mod:`chatbot.alert_keys` without importing the school services."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def payload(intent: str, thread_id: int) -> str:
 
 
 def relay_buttons(key: str) -> list[tuple[str, str]]:
-    """The buttons under a relayed message, from its idempotency key (see :mod:`alerts`)."""
+    """The buttons under a relayed message, from its idempotency key (see :mod:`chatbot.alert_keys`)."""
     side, _, rest = key.partition(":")
     thread_id, _, _ = rest.partition(":")
     if not thread_id.isdigit():

@@ -1,0 +1,83 @@
+"""Only chatbot/settings.py reads the environment; the names others import stay importable."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from tests.house.imports import ROOT, source_files
+
+SETTINGS = ROOT / "chatbot" / "settings.py"
+
+
+def _environment_reads(tree: ast.AST) -> list[int]:
+    """Lines reading ``os.environ`` or ``os.getenv``; copying the whole environment for a child
+    process (``{**os.environ}``) and ``os.environ.setdefault`` (defaults for Rasa's own reading)
+    are not reads."""
+    allowed: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            allowed.update(id(v) for k, v in zip(node.keys, node.values, strict=True) if k is None)
+        if isinstance(node, ast.Attribute) and node.attr == "setdefault":
+            allowed.add(id(node.value))
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb"):
+            if id(node) not in allowed:
+                lines.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "os" and any(
+            alias.name in ("environ", "getenv") for alias in node.names
+        ):
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def test_only_the_settings_module_reads_the_environment() -> None:
+    readers = {}
+    for path in source_files():
+        if path == SETTINGS:
+            continue
+        lines = _environment_reads(ast.parse(path.read_text(encoding="utf-8")))
+        if lines:
+            readers[str(path.relative_to(ROOT))] = lines
+    assert readers == {}
+    assert _environment_reads(ast.parse(SETTINGS.read_text(encoding="utf-8")))
+
+
+def test_the_checker_sees_a_read() -> None:
+    assert _environment_reads(ast.parse("import os\nx = os.environ.get('A')\ny = os.getenv('B')")) == [2, 3]
+    assert _environment_reads(ast.parse("import os\nenv = {**os.environ, 'A': '1'}")) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "names"),
+    [
+        ("chatbot.settings", ["get_settings", "reset_settings", "Settings", "SettingsError", "TIMEZONE",
+                              "PROJECT_ROOT", "_env", "_env_int", "_env_bool", "_env_float"]),
+        ("connectors.config", ["TelegramConfig", "ZaloConfig", "ZaloBotConfig", "telegram_config",
+                               "zalo_config", "zalo_bot_config", "rasa_url", "missing", "max_message_chars",
+                               "_env", "_env_positive_int", "quiet_http_loggers"]),
+        ("chatbot.school.invites",
+         ["CODE_PATTERN", "normalize_code", "find_code", "format_code", "ALPHABET"]),
+        ("chatbot.school.alerts", ["alert_buttons", "incident_alert_key", "MARK_HANDLED_INTENT"]),
+        ("connectors.text", ["NumberedChoices"]),
+        ("chatbot.delivery.outbound", ["load_senders"]),
+    ],
+)
+def test_moved_names_are_still_importable(module: str, names: list[str]) -> None:
+    imported = __import__(module, fromlist=names)
+    assert all(hasattr(imported, name) for name in names)
+
+
+def test_store_settings_keep_their_variables_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatbot.settings import process_settings, store_settings
+
+    for name in ("TRACKER_STORE_URL", "LOCK_STORE_URL", "LOCK_STORE_KEY_PREFIX", "POSTGRESQL_SCHEMA",
+                 "SQL_POOL_SIZE", "SQL_MAX_OVERFLOW", "CHATBOT_SENDERS"):
+        monkeypatch.delenv(name, raising=False)
+    assert store_settings().tracker_store_url is None and process_settings().senders is None
+    monkeypatch.setenv("LOCK_STORE_URL", " redis://127.0.0.1:6379/3 ")
+    monkeypatch.setenv("SQL_POOL_SIZE", "4")
+    settings = store_settings()
+    assert settings.lock_store_url == "redis://127.0.0.1:6379/3" and settings.postgresql_pool_size == 4
