@@ -8,7 +8,6 @@ variables a single-school deployment uses (``TELEGRAM_BOT_TOKEN``, ``ZALO_APP_SE
 from __future__ import annotations
 
 import importlib
-import os
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +18,7 @@ from chatbot.cli.school import fail
 from chatbot.db.engine import session_scope
 from chatbot.school import school_channels as store
 from chatbot.secretbox import SecretsKeyError, new_key
+from chatbot.settings import env
 
 SECRET_FIELDS = {
     "telegram": ("token", "webhook_secret"),
@@ -54,7 +54,8 @@ def _channel(value: str) -> str:
 
 
 def _from_env(channel: str) -> dict[str, str]:
-    return {name: os.environ.get(var, "") for name, var in ENV_NAMES[channel].items() if os.environ.get(var)}
+    found = {name: env(var) for name, var in ENV_NAMES[channel].items()}
+    return {name: value for name, value in found.items() if value}
 
 
 def _prompted(channel: str, known: dict[str, str], merge: bool) -> dict[str, str]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from chatbot.db.models import Broadcast, BroadcastKind, Channel, ChatAccount, Delivery, DeliveryStatus, School
 from chatbot.delivery.audience import Audience, recipients
 from chatbot.delivery.outbox import Queued, derive_key, queue_broadcast, utcnow
-from chatbot.school.school_channels import accounts_without_channel
+from chatbot.delivery.own_channels import accounts_without_channel
 from chatbot.settings import TIMEZONE
 
 MAX_TEXT = 4000

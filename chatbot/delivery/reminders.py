@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from chatbot.db.engine import session_scope
 from chatbot.db.models import BroadcastKind, Holiday, School, SchoolClass, TimetableEntry
+from chatbot.delivery.absent import absent_accounts, period_of_entry
 from chatbot.delivery.audience import class_recipients
 from chatbot.delivery.outbox import Queued, broadcast_exists, queue_broadcast, utcnow
 from chatbot.delivery.periodic import run_periodically
 from chatbot.delivery.quiet_hours import hold
-from chatbot.school.absences import absent_accounts, period_of_entry
 from chatbot.settings import TIMEZONE, get_settings
 
 logger = logging.getLogger(__name__)

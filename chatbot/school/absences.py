@@ -7,7 +7,7 @@ more than :data:`MAX_PAST` ago or more than :data:`MAX_AHEAD` ahead, and a schoo
 :func:`record_absence` stores the notice and alerts the homeroom teacher and the teachers of
 the periods missed: at once in the day, or in one morning digest per teacher when the notice
 comes in quiet hours. The class reminder skips a family whose children in the class are all
-absent (:func:`absent_accounts`). A family can withdraw a notice of today or later.
+absent (:mod:`chatbot.delivery.absent`). A family can withdraw a notice of today or later.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from chatbot.db.models import (
     Absence,
-    AccountLink,
     Broadcast,
     BroadcastKind,
     ChatAccount,
@@ -34,6 +33,7 @@ from chatbot.db.models import (
     Student,
     TimetableEntry,
 )
+from chatbot.delivery.absent import parse_periods
 from chatbot.delivery.outbox import queue_broadcast
 from chatbot.delivery.quiet_hours import is_quiet, release_time
 from chatbot.school.accounts import LinkedStudent, find_account, view_of
@@ -97,9 +97,6 @@ def periods_text(periods: str | tuple[int, ...]) -> str:
     numbers = parse_periods(periods) if isinstance(periods, str) else periods
     return "cả ngày" if not numbers else "tiết " + ", ".join(str(n) for n in numbers)
 
-
-def parse_periods(stored: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in stored.split(",") if p.isdigit())
 
 
 class AbsenceProblem(str, Enum):
@@ -449,39 +446,3 @@ def count_between(session: Session, school_id: int, first: date, last: date) -> 
     ).scalar_one()
 
 
-def absent_accounts(session: Session, class_id: int, day: date, period: int | None) -> set[int]:
-    """Accounts whose every child in the class is absent at ``period`` of ``day`` (reminders skip them)."""
-    absences = session.execute(
-        select(Absence.student_id, Absence.periods).where(
-            Absence.class_id == class_id, Absence.day == day, Absence.withdrawn_at.is_(None)
-        )
-    ).all()
-    absent = {
-        student
-        for student, periods in absences
-        if not periods or (period is not None and period in parse_periods(periods))
-    }
-    if not absent:
-        return set()
-    links = session.execute(
-        select(AccountLink.account_id, AccountLink.student_id)
-        .join(Student, Student.id == AccountLink.student_id)
-        .where(Student.class_id == class_id)
-    ).all()
-    present = {account for account, student in links if student not in absent}
-    return {account for account, student in links if student in absent} - present
-
-
-def period_of_entry(session: Session, entry_id: int, day: date) -> int | None:
-    """The period number of a timetable entry on ``day`` (its own, or its place in the day)."""
-    entry = session.get(TimetableEntry, entry_id)
-    if entry is None:
-        return None
-    if entry.period:
-        return entry.period
-    starts = session.execute(
-        select(TimetableEntry.id)
-        .where(TimetableEntry.class_id == entry.class_id, TimetableEntry.weekday == day.weekday())
-        .order_by(TimetableEntry.starts_at)
-    ).scalars()
-    return next((index for index, found in enumerate(starts, start=1) if found == entry_id), None)
