@@ -191,6 +191,17 @@ def test_contact_checks_and_scam_reports_on_a_school_bot(schools: dict[str, Demo
     assert [r[column] for r in rows[1:]] == [1, 0, 1]  # A, B, the city
     assert any(row and row[0] == "0987654321" for row in workbook["THCS-A"].iter_rows(values_only=True))
 
+    from typer.testing import CliRunner
+
+    from chatbot.cli import app
+
+    on_a = CliRunner().invoke(app, ["contacts", "campaigns", "--school", "THCS-A"])
+    assert on_a.exit_code == 0 and "0987654321" in on_a.output
+    on_b = CliRunner().invoke(app, ["contacts", "campaigns", "--school", "THCS-B"])
+    assert on_b.exit_code == 0 and "chưa có báo cáo mạo danh" in on_b.output
+    unnamed = CliRunner().invoke(app, ["contacts", "campaigns"])
+    assert unnamed.exit_code == 1 and "--school" in unnamed.output
+
 
 def test_a_school_s_campaign_is_not_official_because_another_school_lists_the_number(
     schools: dict[str, DemoSchool],
