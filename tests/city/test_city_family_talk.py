@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
@@ -24,6 +24,7 @@ from chatbot.delivery.worker import DeliveryWorker, WorkerOptions
 from chatbot.school import absences, contacts, incidents, relay
 from chatbot.school.accounts import load_account
 from chatbot.school.city import SUMMARY_HEADERS, SUMMARY_SHEET, city_figures, city_xlsx_bytes
+from chatbot.settings import TIMEZONE, reset_settings
 from tests.city.conftest import DemoSchool, add_school, first_lesson, link_family
 
 FAMILY, OTHER_FAMILY, TEACHER = "42", "43", "99"
@@ -217,3 +218,35 @@ def test_a_school_s_campaign_is_not_official_because_another_school_lists_the_nu
         [campaign] = contacts.campaigns(session, a.school_id)
         assert not campaign.official
         assert contacts.campaigns(session, b.school_id) == []
+
+
+def test_night_notices_wait_in_each_school_s_own_morning_digest(
+    schools: dict[str, DemoSchool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = schools["THCS-A"], schools["THCS-B"]
+    _teacher_on_own_bot(a)
+    _teacher_on_own_bot(b)
+    monkeypatch.setenv("QUIET_HOURS_START", "21:00")
+    monkeypatch.setenv("QUIET_HOURS_END", "06:30")
+    reset_settings()
+    night = datetime.now(TIMEZONE).replace(hour=22, minute=0, second=0, microsecond=0)
+    with session_scope() as session:
+        for n, (school, line) in enumerate([(a, "em A1"), (b, "em B1"), (a, "em A2")]):
+            told, held = absences.tell_teachers(
+                session, staff_ids={school.teacher_id}, school_id=school.school_id, class_name="6A",
+                line=line, key=f"absence:{1000 + n}", now=night,
+            )
+            assert told == 1 and held is not None
+        digests = {
+            key: text for key, text in session.execute(
+                select(Broadcast.idempotency_key, Broadcast.text)
+                .where(Broadcast.idempotency_key.startswith("absence-digest:"))
+            )
+        }
+    day = (night + timedelta(days=1)).date().isoformat()
+    assert digests == {
+        f"absence-digest:{a.teacher_id}:{day}": "📋 Báo nghỉ nhận trong đêm:\nem A1\nem A2",
+        f"absence-digest:{b.teacher_id}:{day}": "📋 Báo nghỉ nhận trong đêm:\nem B1",
+    }
+    assert _lanes(f"absence-digest:{a.teacher_id}:") == {"telegram:THCS-A"}
+    assert _lanes(f"absence-digest:{b.teacher_id}:") == {"telegram:THCS-B"}
