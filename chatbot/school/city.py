@@ -3,9 +3,9 @@
 Per school: families linked and acknowledged, families no longer reachable, the families'
 absence notices (counted, never named), incidents by kind (impersonation reports among them)
 and the phone numbers those name, reports handled and how fast, and which of its own channels
-it has. The figures come from each
-school's own period report (:func:`chatbot.school.reporting.build_report`), so the city's
-totals are exactly the sum of what the schools report.
+it has. The figures come from each school's own period report
+(:func:`chatbot.school.reporting.build_report`), so the city's totals are exactly the sum of
+what the schools report.
 """
 
 from __future__ import annotations
