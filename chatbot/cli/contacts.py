@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from chatbot.cli.school import fail
+from chatbot.cli.school import SchoolOption, fail, resolve_school
 from chatbot.db.engine import session_scope
 from chatbot.school import contacts
 from chatbot.settings import TIMEZONE
@@ -94,14 +94,17 @@ def remove(
 @contacts_app.command("campaigns")
 def show_campaigns(
     minimum: Annotated[int, typer.Option("--min", min=1, help="Chỉ số có từ chừng này báo cáo.")] = 1,
+    school: SchoolOption = None,
 ) -> None:
-    """Báo cáo mạo danh gom theo số điện thoại bị báo."""
+    """Báo cáo mạo danh gom theo số điện thoại bị báo, của một trường."""
     with session_scope() as session:
-        rows = contacts.campaigns(session, minimum=minimum)
+        found = resolve_school(session, school)
+        code = found.code
+        rows = contacts.campaigns(session, found.id, minimum=minimum)
     if not rows:
-        typer.echo("Chưa có báo cáo mạo danh nào nêu số điện thoại.")
+        typer.echo(f"{code}: chưa có báo cáo mạo danh nào nêu số điện thoại.")
         return
-    table = Table(title="Báo cáo mạo danh theo số điện thoại")
+    table = Table(title=f"Báo cáo mạo danh theo số điện thoại — {code}")
     for column in ("Số điện thoại", "Số báo cáo", "Lần đầu", "Gần nhất", "Trong danh sách chính thức"):
         table.add_column(column)
     for c in rows:

@@ -36,14 +36,15 @@ def city_report(start: date, end: date, out_dir: Path) -> None:
 
 def city_table(figures: CityFigures) -> Table:
     period = f"{figures.date_from:%d/%m/%Y}–{figures.date_to:%d/%m/%Y}"
-    table = Table("Trường", "Sĩ số", "Đã kết nối", "Đã xác nhận", "Mất liên lạc", "Sự vụ", "Đã xử lý",
-                  "Xử lý (giờ)", title=f"Toàn thành phố, {period}")
+    table = Table("Trường", "Sĩ số", "Đã kết nối", "Đã xác nhận", "Mất liên lạc", "Báo nghỉ", "Sự vụ",
+                  "Số bị mạo danh", "Đã xử lý", "Xử lý (giờ)", title=f"Toàn thành phố, {period}")
+    table.columns[0].no_wrap = True  # a school's code stays whole in a narrow terminal
     for row in summary_rows(figures):
-        code, name, students, linked, _, acknowledged, _, unreachable = row[:8]
+        code, name, students, linked, _, acknowledged, _, unreachable, absences, numbers = row[:10]
         total, handled, hours = row[-4], row[-3], row[-2]
         table.add_row(str(code or name), str(students), f"{linked} ({percent(linked, students)})",
-                      f"{acknowledged} ({percent(acknowledged, students)})", str(unreachable), str(total),
-                      str(handled), str(hours))
+                      f"{acknowledged} ({percent(acknowledged, students)})", str(unreachable), str(absences),
+                      str(total), str(numbers), str(handled), str(hours))
     return table
 
 

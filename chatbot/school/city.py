@@ -1,9 +1,11 @@
 """The education office's view of the city: every school's figures side by side, and the sum.
 
-Per school: families linked and acknowledged, families no longer reachable, incidents by kind,
-reports handled and how fast, and which of its own channels it has. The figures come from each
-school's own period report (:func:`chatbot.school.reporting.build_report`), so the city's
-totals are exactly the sum of what the schools report.
+Per school: families linked and acknowledged, families no longer reachable, the families'
+absence notices (counted, never named), incidents by kind (impersonation reports among them)
+and the phone numbers those name, reports handled and how fast, and which of its own channels
+it has. The figures come from each school's own period report
+(:func:`chatbot.school.reporting.build_report`), so the city's totals are exactly the sum of
+what the schools report.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from chatbot.db.models import IncidentKind, IncidentStatus, School, SchoolChannel
 from chatbot.school.incidents_admin import KIND_LABELS
-from chatbot.school.reporting import TermReport, build_report, kind_table, onboarding_table
+from chatbot.school.reporting import TermReport, build_report, kind_table, numbers_table, onboarding_table
 from chatbot.school.spreadsheets import Cell, fill_sheet
 from chatbot.school.status import rate
 
@@ -40,6 +42,8 @@ class SchoolFigures:
     handled: int
     median_hours_to_handle: float | None
     channels: tuple[str, ...] = ()
+    absences: int = 0  # the families' absence notices for days of the period
+    scam_numbers: int = 0  # phone numbers named by impersonation reports (campaigns)
     report: TermReport | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -91,6 +95,8 @@ def school_figures(report: TermReport, channels: tuple[str, ...] = ()) -> School
         handled=report.handled,
         median_hours_to_handle=statistics.median(hours) if hours else None,
         channels=channels,
+        absences=report.absences,
+        scam_numbers=len(report.scam_numbers),
         report=report,
     )
 
@@ -119,7 +125,8 @@ def city_figures(
 
 SUMMARY_HEADERS = [
     "Mã trường", "Trường", "Sĩ số", "Gia đình đã kết nối", "Tỉ lệ kết nối", "Đã xác nhận nội quy",
-    "Tỉ lệ xác nhận", "Không còn liên lạc được", *KIND_LABELS.values(), "Tổng sự vụ", "Đã xử lý",
+    "Tỉ lệ xác nhận", "Không còn liên lạc được", "Báo nghỉ qua trợ lý", "Số điện thoại bị báo mạo danh",
+    *KIND_LABELS.values(), "Tổng sự vụ", "Đã xử lý",
     "Thời gian xử lý (giờ, trung vị)", "Kênh riêng",
 ]
 
@@ -133,14 +140,16 @@ def summary_rows(city: CityFigures) -> list[list[Cell]]:
     for s in city.schools:
         rows.append([
             s.code, s.name, s.students, s.linked, rate(s.linked, s.students), s.acknowledged,
-            rate(s.acknowledged, s.students), s.unreachable, *(s.incidents[k] for k in KIND_LABELS),
+            rate(s.acknowledged, s.students), s.unreachable, s.absences, s.scam_numbers,
+            *(s.incidents[k] for k in KIND_LABELS),
             s.incident_total, s.handled, hours_cell(s.median_hours_to_handle), ", ".join(s.channels),
         ])
     students, linked, acknowledged = city.total("students"), city.total("linked"), city.total("acknowledged")
     kinds = city.incidents()
     rows.append([
         "", "Toàn thành phố", students, linked, rate(linked, students), acknowledged,
-        rate(acknowledged, students), city.total("unreachable"), *(kinds[k] for k in KIND_LABELS),
+        rate(acknowledged, students), city.total("unreachable"), city.total("absences"),
+        city.total("scam_numbers"), *(kinds[k] for k in KIND_LABELS),
         sum(kinds.values()), city.total("handled"), hours_cell(city.median_hours_to_handle), "",
     ])
     return rows
@@ -157,7 +166,8 @@ def _sheet_title(code: str, used: set[str]) -> str:
 
 
 def city_workbook(city: CityFigures) -> Workbook:
-    """A summary sheet of every school, then one sheet per school (classes, incidents by kind)."""
+    """A summary sheet of every school, then one sheet per school (classes, incidents by kind,
+    impersonation reports by phone number)."""
     workbook = Workbook()
     summary = workbook.active
     summary.title = SUMMARY_SHEET
@@ -169,11 +179,11 @@ def city_workbook(city: CityFigures) -> Workbook:
         sheet = workbook.create_sheet(_sheet_title(school.code, used))
         classes = onboarding_table(school.report)
         fill_sheet(sheet, classes.headers, classes.rows, percent_columns=classes.percent_columns)
-        sheet.append([])
-        kinds = kind_table(school.report)
-        sheet.append(kinds.headers)
-        for row in kinds.rows:
-            sheet.append(row)
+        for table in (kind_table(school.report), numbers_table(school.report)):
+            sheet.append([])
+            sheet.append(table.headers)
+            for row in table.rows:
+                sheet.append(row)
     return workbook
 
 

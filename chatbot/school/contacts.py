@@ -278,9 +278,10 @@ def campaigns(
         query = query.where(IncidentReport.created_at >= since)
     if until is not None:
         query = query.where(IncidentReport.created_at < until)
-    official = set(
-        session.execute(select(OfficialContact.phone).where(OfficialContact.phone.is_not(None))).scalars()
-    )
+    listed = select(OfficialContact.phone).where(OfficialContact.phone.is_not(None))
+    if school_id is not None:  # the school's own list and the office's, not another school's
+        listed = listed.where((OfficialContact.school_id == school_id) | OfficialContact.school_id.is_(None))
+    official = set(session.execute(listed).scalars())
     rows = [
         Campaign(phone, count, first, last, phone in official)
         for phone, count, first, last in session.execute(query)

@@ -40,7 +40,7 @@ from chatbot.db.models import (
 )
 from chatbot.delivery.quiet_hours import is_quiet, release_time
 from chatbot.school import alerts
-from chatbot.school.accounts import AccountView, get_or_create_account, load_account, view_of
+from chatbot.school.accounts import AccountView, bot_school_id, get_or_create_account, load_account, view_of
 from chatbot.school.dates import fold, format_moment
 from chatbot.school.quoting import one_paragraph, quoted_words
 from chatbot.school.timetable import find_class, mentioned_class
@@ -328,14 +328,19 @@ def report_incident(
 def report_scam(
     session: Session, *, channel: str, external_id: str, description: str, now: datetime | None = None
 ) -> IncidentOutcome:
-    """Store a section-3 report for the account's school (or the only school there is)."""
+    """Store a section-3 report for the account's school: the school whose own bot it writes
+    to, else the school of its children (or the only school there is)."""
     now = now or datetime.now(timezone.utc)
     account = get_or_create_account(session, channel, external_id)
     if _over_account_limit(session, account.id, now):
         return IncidentOutcome(None, None, ReportStatus.TOO_MANY)
     view = view_of(session, account)
-    school_id = min(view.school_ids) if view.school_ids else None
-    if school_id is None:
+    bot_school = bot_school_id(session, channel, external_id)
+    if bot_school is not None:  # on a school's own bot: that school's report, linked or not
+        school_id: int | None = bot_school or None
+    else:
+        school_id = min(view.school_ids) if view.school_ids else None
+    if school_id is None and bot_school is None:
         schools = session.execute(select(School.id).limit(2)).scalars().all()
         school_id = schools[0] if len(schools) == 1 else None
     class_id = view.students[0].class_id if len(view.students) == 1 else None

@@ -146,3 +146,28 @@ def test_a_school_zalo_oa_is_checked_with_its_own_key(city: City) -> None:
     assert api.wait_for(lambda: bool(api.sent(user)), timeout=20)
     assert city.server.user_texts(f"zalo:THCS-A:{user}") == ["xin chào"]
     assert not city.zalo["THCS-B"].sent(user)
+
+
+def _bot_message(chat: int, code: str, text: str, city: City) -> dict:
+    """A message ``code``'s own bot sent to ``chat`` (what a Telegram reply quotes)."""
+    bot_id = int(city.telegram[code].token.split(":")[0])
+    return {
+        "message_id": 77, "date": 0, "chat": {"id": chat, "type": "private"},
+        "from": {"id": bot_id, "is_bot": True, "first_name": "Trợ lý"}, "text": text,
+    }
+
+
+def test_a_reply_to_a_relayed_message_on_a_school_bot_names_its_thread(city: City) -> None:
+    chat = new_chat_id()
+    relayed = "💬 Phụ huynh em 01 - Học sinh (lớp 6A) nhắn [Trao đổi số 4242]:\n«Cô ơi…»"
+    quoted = _bot_message(chat, "THCS-A", relayed, city)
+    reply = city.post_telegram("THCS-A", tg_update(chat, text="Dạ cô đã nhận.", reply_to_message=quoted))
+    assert reply.json() == {"status": "relay_reply"}
+    assert city.server.user_texts(f"telegram:THCS-A:{chat}") == ['/relay_reply{"relay_thread":"4242"}']
+    # The answer (this server's small model has no relay action) comes through A's bot alone.
+    assert _replies(city.telegram["THCS-A"], chat)
+    assert city.telegram["THCS-B"].sent_texts(chat) == []
+    # On B's bot a quote of A's bot's message is not B's bot's: an ordinary message.
+    other = tg_update(chat, text="Dạ cô đã nhận.", reply_to_message=quoted)
+    assert city.post_telegram("THCS-B", other).json() == {"status": "message"}
+    assert city.server.user_texts(f"telegram:THCS-B:{chat}") == ["Dạ cô đã nhận."]

@@ -3,6 +3,7 @@ scam reports grouped by number — each account sees only its own classes' famil
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Channel, ChatAccount, SchoolClass, StaffMember, Student
 from chatbot.school import absences, contacts, incidents, relay
-from tests.web.conftest import ADMIN, OFFICE, TEACHER_6A, TEACHER_6B
+from tests.web.conftest import ADMIN, OFFICE, OTHER_ADMIN, TEACHER_6A, TEACHER_6B
 
 
 def _family_of_6a() -> tuple[str, str]:
@@ -71,3 +72,17 @@ def test_absences_relay_and_contacts_pages(browser_for) -> None:  # noqa: ANN001
     assert "0203" in listed.text and "Văn phòng Phòng GDĐT" in listed.text
     assert "0987654321" in browser_for(ADMIN).get("/lien-he").text
     assert browser_for(ADMIN).get("/bao-nghi?ngay=2026-13-45").status_code == 200  # a bad day: today
+
+
+def test_another_school_sees_none_of_it_and_the_office_only_counts(browser_for) -> None:  # noqa: ANN001
+    name, _ = _family_of_6a()
+    other = browser_for(OTHER_ADMIN)  # the admin of Biển Xanh, the city's second school
+    assert name not in other.get("/bao-nghi").text
+    assert "Cô ơi hôm nay con ốm ạ" not in other.get("/trao-doi").text
+    assert "0987654321" not in other.get("/lien-he").text  # Hoa Sen's scam campaign
+    office = browser_for(OFFICE)
+    page = office.get("/bao-nghi")
+    assert page.status_code == 200 and name not in page.text and "đi khám" not in page.text
+    rows = re.findall(r'<th scope="row">([^<]+)</th><td class="num">(\d+)</td>', page.text)
+    assert dict(rows) == {"Trường THCS Biển Xanh": "0", "Trường THCS Hoa Sen": "1", "Toàn thành phố": "1"}
+    assert "Báo nghỉ năm học" in office.get("/tong-quan").text

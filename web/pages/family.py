@@ -3,7 +3,8 @@ threads between families and homeroom teachers, and the official contacts with t
 reports grouped by number. Read-only; the contacts list is kept with ``chatbot contacts``.
 
 A teacher sees the classes they are homeroom teacher of; a school administrator the school;
-the office sees absences and contacts of any school but not the families' messages.
+the office sees how many absence notices each school has on a day (never which child or why)
+and the contacts of any school, but not the families' messages.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ def _day(ctx: Ctx) -> date:
 
 @page(ALL_ROLES)
 def absences_page(ctx: Ctx) -> Response:
-    school = _school(ctx)
     day = _day(ctx)
+    if ctx.is_office:
+        return _office_absences(ctx, day)
+    school = _school(ctx)
     classes = visible_classes(ctx.db, ctx.user, school)
     lines = absences.absences_on(ctx.db, {c.id for c in classes}, day)
     rows = [(a.class_name, a.display_name, absences.periods_text(a.periods), a.reason) for a in lines]
@@ -53,6 +56,18 @@ def absences_page(ctx: Ctx) -> Response:
         day=day,
         day_label=absences.day_text(day),
         rows=rows,
+    )
+
+
+def _office_absences(ctx: Ctx, day: date) -> Response:
+    """The office's view of a day: the number of absence notices per school, and the sum."""
+    counts = [(s, absences.count_between(ctx.db, s.id, day, day)) for s in visible_schools(ctx.db, ctx.user)]
+    return ctx.render(
+        "family_absences_city.html",
+        day=day,
+        day_label=absences.day_text(day),
+        counts=counts,
+        total=sum(n for _, n in counts),
     )
 
 
