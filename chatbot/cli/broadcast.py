@@ -126,6 +126,8 @@ async def send_with_progress(broadcast_id: int, console: Console) -> Counts:
                     if held and left.next_at - utcnow() > WAIT_LIMIT:
                         break  # held for quiet hours or a long retry: the worker sends it
                     await asyncio.sleep(0.5)
+                done = await asyncio.to_thread(_counts, broadcast_id)
+                progress.update(bar, total=done.total, completed=done.sent + done.failed)
         finally:
             stop.set()
             if task is not None:
