@@ -61,6 +61,8 @@ class SendResult:
     - ``error``: a short reason for logs and the delivery row, without message text or tokens.
     - ``fall_through``: this route cannot carry the message to this person; try the next route
       (never a deactivation). ``unfollowed``: the person no longer follows the Zalo OA.
+    - ``give_up``: the request itself was refused (app or OA misconfigured): the delivery
+      fails at once, without retries.
     - ``template_rejected``: Zalo refused the template; that kind of notice stops on the route.
     - ``paid_stop``: the paid route cannot be paid for (Zalo Cloud Account): staff are alerted.
     """
@@ -73,6 +75,7 @@ class SendResult:
     chunks_sent: int = 0
     error: str | None = None
     fall_through: bool = False
+    give_up: bool = False
     unfollowed: bool = False
     template_rejected: bool = False
     paid_stop: bool = False

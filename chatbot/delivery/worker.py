@@ -317,6 +317,8 @@ class DeliveryWorker:
             await self._record(item, Outcome.SENT, cost_vnd=prep.price)
         elif result.fall_through or result.undeliverable or result.template_rejected:
             await self._fall_through(item, result.error or "undeliverable")
+        elif result.give_up:
+            await self._record(item, Outcome.FAILED, result.error or "refused")
         elif result.permanent:
             await self._record(item, Outcome.DEACTIVATED, result.error or "permanent failure")
         elif result.retry_after is not None and not result.recipient_only:
