@@ -182,7 +182,8 @@ async def test_every_reachable_family_gets_the_notice_once_by_its_route(fakes: F
     (tx,) = fakes.zalo.transactions("z-4")
     payload = tx["attachment"]["payload"]
     assert payload["template_type"] == "transaction_event"
-    assert payload["elements"][0] == {"type": "header", "content": "Thông báo của nhà trường", "align": "left"}
+    header = {"type": "header", "content": "Thông báo của nhà trường", "align": "left"}
+    assert payload["elements"][0] == header
     assert payload["elements"][1]["content"] == TEXT
     (zns,) = fakes.zalo.zns_sent("84912340005")
     assert zns["template_id"] == ZNS_TEMPLATE
@@ -212,8 +213,8 @@ async def test_every_reachable_family_gets_the_notice_once_by_its_route(fakes: F
 
 
 async def test_a_reminder_reaches_the_class_by_the_same_routes(fakes: Fakes, spread: Spread) -> None:
-    from chatbot.delivery.outbox import queue_broadcast
     from chatbot.delivery.audience import class_families, class_recipients
+    from chatbot.delivery.outbox import queue_broadcast
 
     with session_scope() as session:
         class_id = session.execute(select(SchoolClass.id)).scalar_one()
@@ -225,7 +226,8 @@ async def test_a_reminder_reaches_the_class_by_the_same_routes(fakes: Fakes, spr
     assert queued.recipients == 7 and queued.unreachable == 2
     stats = await drain()
     assert stats[Outcome.SENT] == 7
-    assert fakes.zalo.transactions("z-4")[0]["attachment"]["payload"]["elements"][0]["content"] == "Nhắc lịch học"
+    payload = fakes.zalo.transactions("z-4")[0]["attachment"]["payload"]
+    assert payload["elements"][0]["content"] == "Nhắc lịch học"
 
 
 def test_class_reach_counts_families_per_route(spread: Spread) -> None:
