@@ -95,7 +95,7 @@ OA_ERRORS: dict[int, ErrorRule] = {
     -217: ErrorRule(_F, "user has blocked messages from the OA"),
     -218: ErrorRule(_R, "OA's quota of messages to this user exceeded", recipient_wait=HOUR),
     -220: ErrorRule(_R, "access token expired", refresh_token=True),
-    -224: ErrorRule(_F, "OA tier quota for this message type exceeded"),
+    -224: ErrorRule(_R, "OA tier quota for this message type exceeded", wait=HOUR),
     -227: ErrorRule(_F, "user account is banned or inactive"),
     -230: ErrorRule(_F, "outside the 7-day consultation window"),
     -232: ErrorRule(_F, "user has not interacted with the OA recently"),
