@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "chatbot.cli.worker",
     "chatbot.cli.telegram",
     "chatbot.cli.zalo_bot",
+    "chatbot.cli.zalo",
     "chatbot.cli.staff",
 ]
 

@@ -9,7 +9,10 @@ from rich.console import Console
 from rich.table import Table
 
 from chatbot.cli.school import SchoolOption, resolve_class, resolve_school
+from chatbot.cli.zalo import reach_table
 from chatbot.db.engine import session_scope
+from chatbot.delivery.outbox import utcnow
+from chatbot.delivery.reach import class_reach
 from chatbot.school.status import ClassStatus, StudentStatus, class_statuses, rate
 from chatbot.settings import RULES_VERSION, TIMEZONE
 
@@ -81,3 +84,6 @@ def register(app: typer.Typer) -> None:
             console.print(class_table(statuses[0]))
         else:
             console.print(school_table(statuses))
+            with session_scope() as session:
+                reach = class_reach(session, utcnow(), resolve_school(session, school).id)
+            console.print(reach_table(reach))
