@@ -94,7 +94,6 @@ class ZaloRouteSettings:
     zns_price_vnd: int = 300
     daily_budget_vnd: int = 200_000  # 0: paid routes off
     window_days: int = 7
-    large_send: int = 200  # paid messages after which the OA / ZNS quota is read first
     oa_follow_url: str | None = None
 
 
@@ -111,7 +110,6 @@ def _zalo_routes() -> ZaloRouteSettings:
         zns_price_vnd=_env_nonnegative("ZNS_PRICE_VND", 300),
         daily_budget_vnd=_env_nonnegative("ZNS_DAILY_BUDGET_VND", 200_000),
         window_days=_env_positive_int("ZALO_WINDOW_DAYS", 7),
-        large_send=_env_positive_int("ZALO_LARGE_SEND", 200),
         oa_follow_url=_env("ZALO_OA_FOLLOW_URL"),
     )
 
