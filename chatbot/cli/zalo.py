@@ -150,5 +150,68 @@ def register(app: typer.Typer) -> None:
             rows = class_reach(session, utcnow(), found.id)
         Console().print(reach_table(rows))
 
+    @zalo_app.command("invites")
+    def invites_command(
+        class_name: Annotated[str, typer.Option("--class", help="Lớp cần gửi mã mời qua ZNS.")],
+        school: SchoolOption = None,
+        regenerate: Annotated[
+            bool, typer.Option("--regenerate", help="Thu hồi mã còn hạn (kể cả mã đã in) và cấp mã mới.")
+        ] = False,
+        resend: Annotated[
+            bool, typer.Option("--resend", help="Gửi lại cho gia đình đã nhận ZNS mời.")
+        ] = False,
+    ) -> None:
+        """Gửi mã mời qua ZNS tới số điện thoại phụ huynh của các gia đình chưa kết nối."""
+        import asyncio
+
+        from chatbot.cli.school import resolve_class
+        from chatbot.cli.worker import close_senders
+        from chatbot.delivery.outbound import load_senders
+        from chatbot.school.zns_invites import ZnsInviteError, send_invites
+
+        with session_scope() as session:
+            class_id = resolve_class(session, resolve_school(session, school), class_name).id
+        senders = load_senders()
+        if "zns" not in senders:
+            fail("chưa cấu hình Zalo (ZALO_APP_ID, ZALO_APP_SECRET, ZALO_OA_SECRET_KEY): không gửi được ZNS")
+
+        async def run() -> object:
+            try:
+                return await send_invites(class_id, senders["zns"], regenerate=regenerate, resend=resend)
+            finally:
+                await close_senders(senders)
+
+        try:
+            result = asyncio.run(run())
+        except ZnsInviteError as exc:
+            fail(str(exc))
+        typer.echo(
+            f"Đã gửi {len(result.sent)} mã mời qua ZNS; lỗi {len(result.failed)}; "
+            f"bỏ qua {len(result.skipped)}."
+        )
+        for line in result.failed + result.skipped:
+            typer.echo(f"  {line}")
+
+    @zalo_app.command("not-linked")
+    def not_linked_command(
+        days: Annotated[int, typer.Option("--days", min=1, help="Số ngày sau khi gửi mã.")] = 7,
+        school: SchoolOption = None,
+    ) -> None:
+        """Gia đình đã nhận mã mời qua ZNS từ DAYS ngày trước mà chưa kết nối."""
+        from chatbot.school.zns_invites import not_linked_after
+
+        with session_scope() as session:
+            listed = not_linked_after(session, resolve_school(session, school).id, days)
+        if not listed:
+            typer.echo(f"Không có gia đình nào nhận mã qua ZNS từ {days} ngày trước mà chưa kết nối.")
+            return
+        table = Table(title=f"Đã nhận mã qua ZNS từ {days} ngày trước, chưa kết nối")
+        for header in ("Lớp", "STT", "Họ và tên", "Số điện thoại", "Ngày gửi"):
+            table.add_column(header)
+        for item in listed:
+            table.add_row(Text(item.class_name), str(item.roll_number), Text(item.full_name), item.phone,
+                          f"{item.invited_at:%d/%m/%Y}")
+        Console().print(table)
+
     zalo_app.add_typer(templates_app, name="templates")
     app.add_typer(zalo_app, name="zalo")
