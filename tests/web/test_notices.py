@@ -187,3 +187,11 @@ def test_notices_stay_within_their_school_and_class(browser_for) -> None:
     assert office.post(f"{location}/huy").status_code == 403
     with session_scope() as session:
         assert session.scalar(select(func.count(Delivery.id))) > 0
+
+
+def test_the_class_page_shows_reach_per_route(browser_for) -> None:
+    with session_scope() as session:
+        class_id = session.scalar(select(SchoolClass.id).where(SchoolClass.name == "6A"))
+    page = browser_for(ADMIN).get(f"/lop/{class_id}").text
+    assert "Liên lạc với gia đình" in page and 'id="reach-none">' in page
+    assert 'id="reach-zalo_cs">' in page and 'id="reach-zns">0<' in page
