@@ -32,6 +32,7 @@ from actions.common import (
 from actions.guard import SafeAction, SafeFormValidationAction
 from chatbot.db.models import BroadcastKind, School, StaffRole
 from chatbot.delivery.audience import Audience, recipients
+from chatbot.delivery.notices import family_ids
 from chatbot.delivery.outbox import Queued, derive_key, queue_broadcast
 from chatbot.delivery.quiet_hours import hold
 from chatbot.delivery.receipts import Ack, acknowledge, acknowledge_latest
@@ -109,17 +110,19 @@ def count_recipients(session: Session, scope: Scope, target: str) -> int:
 
 def queue_from_chat(session: Session, scope: Scope, target: str, text: str, draft: str) -> Queued:
     audience = audience_of(target)
+    school = _school(session, scope)
     return queue_broadcast(
         session,
         key=derive_key("chat", scope.account_id, draft, target, text),
         kind=BroadcastKind.ANNOUNCEMENT,
         audience=audience.label(scope.school_code),
         text=text,
-        account_ids=recipients(session, _school(session, scope), audience),
+        account_ids=recipients(session, school, audience),
         sender=f"{scope.sender_name} (chat)",
         school_id=scope.school_id,
         ask_receipt=True,
         now=now(),
+        families=family_ids(session, school, audience),  # families without an account: ZNS
     )
 
 

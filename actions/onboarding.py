@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import HOW_TO_LINK, NOT_LINKED, account_view, db, entity, now, sender
 from actions.guard import SafeAction
+from actions.zns import ask_phone
 from chatbot.db.models import Role
 from chatbot.school import acknowledgements
 from chatbot.school.accounts import AccountView, LinkedStudent, LinkOutcome, LinkStatus, redeem_code
@@ -138,7 +139,7 @@ class ActionLinkAccount(SafeAction):
                 outcome.status is LinkStatus.ALREADY_LINKED) else ""
             dispatcher.utter_message(text=prefix + _staff_welcome(outcome), buttons=[WEB_LOGIN_BUTTON])
         else:
-            await self._linked(dispatcher, outcome)
+            await self._linked(dispatcher, outcome, tracker)
         return []
 
     async def _explain(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -154,7 +155,9 @@ class ActionLinkAccount(SafeAction):
             "mời của con (dạng ABCD-2345)."
         )
 
-    async def _linked(self, dispatcher: CollectingDispatcher, outcome: LinkOutcome) -> None:
+    async def _linked(
+        self, dispatcher: CollectingDispatcher, outcome: LinkOutcome, tracker: Tracker
+    ) -> None:
         student = outcome.student
         if outcome.status is LinkStatus.ALREADY_LINKED:
             dispatcher.utter_message(
@@ -167,6 +170,8 @@ class ActionLinkAccount(SafeAction):
         pending = await db(acknowledgements.pending, outcome.view, RULES_VERSION)
         if any(p.student_id == student.student_id for p in pending):
             ask_acknowledgement(dispatcher, [p for p in pending if p.student_id == student.student_id])
+        elif student.link_role is Role.PARENT:
+            await ask_phone(dispatcher, tracker)
 
 
 class ActionAcknowledgeRules(SafeAction):
@@ -199,4 +204,6 @@ class ActionAcknowledgeRules(SafeAction):
                 text=f"Dạ, gia đình đã xác nhận nội quy (phiên bản {RULES_VERSION}) cho em "
                 f"{student.full_name} từ {format_moment(when)} rồi ạ."
             )
+        if result.recorded and not view.is_student:
+            await ask_phone(dispatcher, tracker)
         return []

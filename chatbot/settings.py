@@ -99,6 +99,35 @@ def default_data_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class ZaloRouteSettings:
+    """Prices (VND per message) of Zalo's routes, the daily budget of the paid ones, the
+    consultation window and the follow QR code of the invite sheet."""
+
+    transaction_price_vnd: int = 0
+    zns_price_vnd: int = 300
+    daily_budget_vnd: int = 200_000  # 0: paid routes off
+    window_days: int = 7
+    oa_follow_url: str | None = None
+
+
+def _env_nonnegative(name: str, default: int) -> int:
+    value = _env_int(name, default)
+    if value < 0:
+        raise SettingsError(f"{name} must be 0 or more, got {value}")
+    return value
+
+
+def _zalo_routes() -> ZaloRouteSettings:
+    return ZaloRouteSettings(
+        transaction_price_vnd=_env_nonnegative("ZALO_TRANSACTION_PRICE_VND", 0),
+        zns_price_vnd=_env_nonnegative("ZNS_PRICE_VND", 300),
+        daily_budget_vnd=_env_nonnegative("ZNS_DAILY_BUDGET_VND", 200_000),
+        window_days=_env_positive_int("ZALO_WINDOW_DAYS", 7),
+        oa_follow_url=_env("ZALO_OA_FOLLOW_URL"),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """School-level choices and deployment configuration."""
 
@@ -142,6 +171,7 @@ class Settings:
     report_place: str = "Hạ Long"
     report_recipient: str = "Phòng Giáo dục và Đào tạo thành phố Hạ Long"
     channel_secrets_key: str | None = field(default=None, repr=False)
+    zalo_routes: ZaloRouteSettings = field(default_factory=lambda: ZaloRouteSettings())
 
     @property
     def production(self) -> bool:
@@ -255,6 +285,7 @@ def _build() -> Settings:
         report_place=_env("REPORT_PLACE", Settings.report_place) or Settings.report_place,
         report_recipient=_env("REPORT_RECIPIENT", Settings.report_recipient) or Settings.report_recipient,
         channel_secrets_key=_env("CHANNEL_SECRETS_KEY"),
+        zalo_routes=_zalo_routes(),
     )
 
 

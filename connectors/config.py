@@ -78,6 +78,7 @@ class ZaloConfig:
     refresh_token: str | None = None
     api_base_url: str = DEFAULT_ZALO_API_BASE_URL
     oauth_base_url: str = DEFAULT_ZALO_OAUTH_BASE_URL
+    zns_base_url: str = "https://business.openapi.zalo.me"  # connectors.zalo_api.DEFAULT_ZNS_BASE_URL
     max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS["zalo"]
     event_max_age_seconds: int = DEFAULT_ZALO_EVENT_MAX_AGE_SECONDS
     token_key: str = "zalo"  # the channel_tokens row of this OA's rotating tokens
@@ -132,6 +133,7 @@ def zalo_config() -> ZaloConfig | None:
         refresh_token=_env("ZALO_REFRESH_TOKEN"),
         api_base_url=(_env("ZALO_API_BASE_URL") or DEFAULT_ZALO_API_BASE_URL).rstrip("/"),
         oauth_base_url=(_env("ZALO_OAUTH_BASE_URL") or DEFAULT_ZALO_OAUTH_BASE_URL).rstrip("/"),
+        zns_base_url=(_env("ZALO_ZNS_BASE_URL") or ZaloConfig.zns_base_url).rstrip("/"),
         max_message_chars=max_message_chars("zalo"),
         event_max_age_seconds=_env_positive_int(
             "ZALO_EVENT_MAX_AGE_SECONDS", DEFAULT_ZALO_EVENT_MAX_AGE_SECONDS

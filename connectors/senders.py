@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 
 
 def build_senders() -> dict[str, Sender]:
-    """``{"telegram": …, "zalo": …, "zalo_bot": …}`` for the channels whose variables are set."""
+    """``{"telegram": …, "zalo": …, "zns": …, "zalo_bot": …}`` for the channels whose variables
+    are set (ZNS goes through the Zalo OA's app and tokens)."""
     senders: dict[str, Sender] = {}
     telegram = telegram_config()
     if telegram is not None:
@@ -30,8 +31,10 @@ def build_senders() -> dict[str, Sender]:
     zalo = zalo_config()
     if zalo is not None:
         from connectors.zalo_sender import ZaloSender
+        from connectors.zalo_zns import ZnsSender
 
         senders["zalo"] = ZaloSender(zalo)
+        senders["zns"] = ZnsSender(zalo)
     zalo_bot = zalo_bot_config()
     if zalo_bot is not None:
         from connectors.zalo_bot_sender import ZaloBotSender

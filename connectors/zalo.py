@@ -11,6 +11,7 @@ Group events (``user_send_group_*``) are ignored: only private conversations rea
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -18,9 +19,11 @@ from typing import Any
 
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from chatbot.channels import make_sender_id
 from chatbot.delivery.outbound import OutboundMessage
+from chatbot.delivery.zalo_follow import record_follow_event
 from connectors.config import ZALO_REQUIRED, ZaloConfig, zalo_config
 from connectors.outputs import SenderOutputChannel
 from connectors.texts import TEXT_ONLY
@@ -45,6 +48,7 @@ CHANNEL = "zalo"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 TEXT_EVENT = "user_send_text"
 FOLLOW_EVENT = "follow"
+UNFOLLOW_EVENT = "unfollow"
 NON_TEXT_EVENTS = frozenset(
     {
         "user_send_image", "user_send_gif", "user_send_sticker", "user_send_audio",
@@ -107,6 +111,11 @@ class ZaloEventHandler:
                 return "ignored"
             key = f"follow:{user_id}:{event.get('timestamp')}"
             return await handle_once(CHANNEL, key, lambda: self._follow(user_id))
+        if name == UNFOLLOW_EVENT:
+            user_id = _user_id(event, "follower")
+            if user_id is not None:
+                await _record_follow(user_id, False)
+            return "unfollow" if user_id is not None else "ignored"
         if name != TEXT_EVENT and name not in NON_TEXT_EVENTS:
             logger.debug("zalo event ignored: %s", name or "unnamed")
             return "ignored"
@@ -123,6 +132,7 @@ class ZaloEventHandler:
 
     async def _follow(self, user_id: str) -> str:
         await record_inbound(CHANNEL, user_id)
+        await _record_follow(user_id, True)
         await self.deliver(make_sender_id(CHANNEL, user_id), "/greet", {"zalo": {"event": FOLLOW_EVENT}})
         return "follow"
 
@@ -167,3 +177,11 @@ class ZaloInput(SenderInputChannel[ZaloConfig, ZaloSender]):
         return self.accept_in_background(
             lambda: ZaloEventHandler(self.sender, deliver).handle(event)
         )
+
+
+async def _record_follow(user_id: str, following: bool) -> None:
+    """Keep the follow state the route planner reads; a database failure is logged only."""
+    try:
+        await asyncio.to_thread(record_follow_event, user_id, following)
+    except SQLAlchemyError as exc:
+        logger.warning("zalo follow state not recorded (%s)", type(exc).__name__)

@@ -1,13 +1,16 @@
-"""Sending to Zalo OA users with the v3 customer-service message API.
+"""Sending to Zalo OA followers: consultation messages inside the 7-day window, transaction
+messages outside it (route ``zalo_transaction``, built from the notice's template).
 
-``POST {ZALO_API_BASE_URL}/v3.0/oa/message/cs`` with the ``access_token`` header. Zalo answers
-HTTP 200 with ``{"error": <code>, "message": ...}``; the codes are mapped to
-:class:`SendResult` values and logged by number, never with the message text.
+Shapes and error codes come from :mod:`connectors.zalo_api`. Zalo answers HTTP 200 with
+``{"error": <code>, "message": ...}``; the codes are mapped to :class:`SendResult` values and
+logged by number, never with the message text. Before transaction messages the OA's quota is
+read (again every few minutes, or when the last reading is used up).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -15,8 +18,10 @@ from typing import Any
 import httpx
 
 from chatbot.delivery.outbound import Button, OutboundMessage, SendResult
+from connectors import zalo_api
 from connectors.config import ZaloConfig, quiet_http_loggers
 from connectors.text import NumberedChoices, numbered_text, split_text
+from connectors.zalo_api import Decision
 from connectors.zalo_tokens import TokenState, TokenStore, TokenUnavailable, ZaloTokenManager
 
 logger = logging.getLogger(__name__)
@@ -26,54 +31,28 @@ TEXT_LIMIT = 2000
 MAX_BUTTONS = 5
 BUTTON_TITLE_LIMIT = 100
 BUTTON_PAYLOAD_LIMIT = 1000
-TOKEN_ERRORS = frozenset({-216, -220, -124})
-PERMANENT_ERRORS = {  # the account cannot be reached until the person writes again
-    -213: "user is not following the OA",
-    -227: "user account is banned or inactive",
-}
-UNDELIVERABLE_ERRORS = {  # this message fails; the account stays active
-    -217: "user has blocked messages from the OA",
-    -230: "outside the 7-day messaging window",
-    -232: "user has not interacted with the OA",
-    -244: "user has restricted messages from the OA",
-}
-CHANNEL_QUOTA_ERRORS = {  # the whole OA has to wait
-    -211: "OA message quota exceeded",
-    -224: "OA tier quota exceeded",
-}
-RECIPIENT_QUOTA_ERRORS = {  # only this recipient has to wait
-    -218: "user's message quota from the OA exceeded",
-}
-QUOTA_RETRY_SECONDS = 3600.0
-RATE_LIMIT_ERRORS = frozenset({-32})
+QUOTA_STALE_SECONDS = 300.0
 
 ZALO_CHOICES = NumberedChoices(CHANNEL)
 
 
-def result_for(code: int) -> SendResult:
-    """Map a Zalo error code to a :class:`SendResult`."""
+def result_for(code: int, *, zns: bool = False) -> SendResult:
+    """Map a Zalo error code to a :class:`SendResult` through :data:`zalo_api.ERRORS`."""
     if code == 0:
         return SendResult.delivered()
-    if code in PERMANENT_ERRORS:
-        return SendResult(ok=False, permanent=True, error=f"zalo {code}: {PERMANENT_ERRORS[code]}")
-    if code in UNDELIVERABLE_ERRORS:
-        return SendResult(
-            ok=False, undeliverable=True, error=f"zalo {code}: {UNDELIVERABLE_ERRORS[code]}"
-        )
-    if code in CHANNEL_QUOTA_ERRORS:
-        return SendResult(
-            ok=False, retry_after=QUOTA_RETRY_SECONDS, error=f"zalo {code}: {CHANNEL_QUOTA_ERRORS[code]}"
-        )
-    if code in RECIPIENT_QUOTA_ERRORS:
-        return SendResult(
-            ok=False, retry_after=QUOTA_RETRY_SECONDS, recipient_only=True,
-            error=f"zalo {code}: {RECIPIENT_QUOTA_ERRORS[code]}",
-        )
-    if code in RATE_LIMIT_ERRORS:
-        return SendResult(ok=False, retry_after=60.0, error=f"zalo {code}: rate limited")
-    if code in TOKEN_ERRORS:
-        return SendResult(ok=False, error=f"zalo {code}: access token invalid or expired")
-    return SendResult(ok=False, error=f"zalo {code}: request refused")
+    rule = zalo_api.rule_for(code, zns=zns)
+    error = f"{'zns' if zns else 'zalo'} {code}: {rule.reason}"
+    if rule.decision is Decision.FALL_THROUGH:
+        return SendResult(ok=False, fall_through=True, unfollowed=rule.unfollowed, error=error)
+    if rule.decision is Decision.GIVE_UP:
+        return SendResult(ok=False, give_up=True, template_rejected=rule.template, error=error)
+    if rule.recipient_wait is not None:
+        return SendResult(ok=False, retry_after=rule.recipient_wait, recipient_only=True, error=error)
+    return SendResult(ok=False, retry_after=rule.wait, paid_stop=rule.paid_stop, error=error)
+
+
+def is_token_error(code: int | None, *, zns: bool = False) -> bool:
+    return code is not None and code != 0 and zalo_api.rule_for(code, zns=zns).refresh_token
 
 
 def buttons_fit(buttons: Sequence[Button]) -> bool:
@@ -112,6 +91,19 @@ def message_bodies(message: OutboundMessage) -> list[dict[str, Any]]:
     return bodies
 
 
+def transaction_body(user_id: str, message: OutboundMessage) -> dict[str, Any]:
+    """The transaction payload: the template's first parameter is the header, the second the
+    text, the others rows of the table; buttons that fit become query buttons."""
+    template = message.template
+    assert template is not None
+    values = list(template.params)
+    header = values[0][1] if values else ""
+    text = values[1][1] if len(values) > 1 else message.text
+    rows = [(name, value) for name, value in values[2:]]
+    buttons = [(b.title, b.payload) for b in message.buttons] if buttons_fit(message.buttons) else []
+    return zalo_api.transaction_payload(user_id, template.template_id, header, text, rows, buttons)
+
+
 class ZaloSender:
     """Implements :class:`chatbot.delivery.outbound.Sender` for Zalo OA."""
 
@@ -122,24 +114,57 @@ class ZaloSender:
         self.config = config
         self._client = httpx.AsyncClient(timeout=timeout)
         self.tokens = ZaloTokenManager(config, self._client, TokenStore(config.token_key))
+        self._quota: int | None = None
+        self._quota_read_at = 0.0
 
     async def send(self, external_id: str, message: OutboundMessage) -> SendResult:
+        if message.route == "zalo_transaction":
+            if message.template is None:
+                return SendResult(ok=False, fall_through=True, error="no transaction template")
+            if not await self._quota_left():
+                return SendResult(ok=False, retry_after=zalo_api.HOUR, error="zalo OA quota used up")
+            result = await self._deliver(
+                zalo_api.TRANSACTION_PATH, transaction_body(external_id, message)
+            )
+            if result.ok and self._quota is not None:
+                self._quota -= 1
+            return result
         bodies = message_bodies(message)
         if message.buttons and not buttons_fit(message.buttons):
             await ZALO_CHOICES.remember(external_id, message.buttons)
         for index in range(message.first_chunk, len(bodies)):
-            result = await self._deliver(external_id, bodies[index])
+            payload = zalo_api.cs_payload(external_id, bodies[index])
+            result = await self._deliver(zalo_api.CS_PATH, payload)
             if not result.ok:
                 return replace(result, chunks_sent=index)
         return SendResult.delivered(len(bodies))
 
-    async def _deliver(self, user_id: str, body: dict[str, Any]) -> SendResult:
+    async def _quota_left(self) -> bool:
+        """Read the OA's transaction quota when unknown, stale or used up; False when it is 0."""
+        now = time.monotonic()
+        if self._quota is None or self._quota <= 0 or now - self._quota_read_at > QUOTA_STALE_SECONDS:
+            try:
+                state = await self.tokens.current()
+                reply = await self._client.post(
+                    f"{self.config.api_base_url}{zalo_api.OA_QUOTA_PATH}",
+                    json=zalo_api.oa_quota_payload("transaction"),
+                    headers={"access_token": state.access_token},
+                )
+                self._quota = zalo_api.oa_quota_remaining(reply.json())
+            except (httpx.HTTPError, ValueError, TokenUnavailable):
+                self._quota = None  # unknown: send and let Zalo answer
+            self._quota_read_at = now
+            if self._quota is not None:
+                logger.info("zalo OA transaction quota left: %d", self._quota)
+        return self._quota is None or self._quota > 0
+
+    async def _deliver(self, path: str, payload: dict[str, Any]) -> SendResult:
         try:
             state = await self.tokens.current()
-            result, code = await self._post(state, user_id, body)
-            if code in TOKEN_ERRORS:
+            result, code = await self._post(state, path, payload)
+            if is_token_error(code):
                 state = await self.tokens.refresh(state)
-                result, code = await self._post(state, user_id, body)
+                result, code = await self._post(state, path, payload)
         except TokenUnavailable as exc:
             logger.error("zalo send skipped: %s", exc)
             return SendResult(ok=False, error="zalo access token unavailable")
@@ -148,26 +173,32 @@ class ZaloSender:
         return result
 
     async def _post(
-        self, state: TokenState, user_id: str, body: dict[str, Any]
+        self, state: TokenState, path: str, payload: dict[str, Any]
     ) -> tuple[SendResult, int | None]:
-        url = f"{self.config.api_base_url}/v3.0/oa/message/cs"
-        payload = {"recipient": {"user_id": user_id}, "message": body}
-        try:
-            reply = await self._client.post(
-                url, json=payload, headers={"access_token": state.access_token}
-            )
-        except httpx.HTTPError as exc:
-            return SendResult(ok=False, error=f"network error ({type(exc).__name__})"), None
-        if reply.status_code == 429:
-            return SendResult(ok=False, retry_after=60.0, error="HTTP 429"), None
-        if reply.status_code >= 500:
-            return SendResult(ok=False, error=f"HTTP {reply.status_code}"), None
-        try:
-            data = reply.json()
-            code = int(data.get("error", -1))
-        except (ValueError, TypeError, AttributeError):
-            return SendResult(ok=False, error=f"unreadable answer (HTTP {reply.status_code})"), None
-        return result_for(code), code
+        return await post_json(
+            self._client, f"{self.config.api_base_url}{path}", payload, state.access_token
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+async def post_json(
+    client: httpx.AsyncClient, url: str, payload: dict[str, Any], access_token: str, *, zns: bool = False
+) -> tuple[SendResult, int | None]:
+    """POST a Zalo request; the result and Zalo's error code (None when there was none)."""
+    try:
+        reply = await client.post(url, json=payload, headers={"access_token": access_token})
+    except httpx.HTTPError as exc:
+        return SendResult(ok=False, error=f"network error ({type(exc).__name__})"), None
+    if reply.status_code == 429:
+        return SendResult(ok=False, retry_after=60.0, error="HTTP 429"), None
+    if reply.status_code >= 500:
+        return SendResult(ok=False, error=f"HTTP {reply.status_code}"), None
+    try:
+        code = zalo_api.error_code(reply.json())
+    except ValueError:
+        code = None
+    if code is None:
+        return SendResult(ok=False, error=f"unreadable answer (HTTP {reply.status_code})"), None
+    return result_for(code, zns=zns), code

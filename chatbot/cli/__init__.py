@@ -26,6 +26,7 @@ from chatbot.cli import (
     telegram,
     unanswered,
     worker,
+    zalo,
     zalo_bot,
 )
 from chatbot.db.engine import DatabaseUnavailable
@@ -34,7 +35,7 @@ from chatbot.settings import SettingsError
 # In the order of ``chatbot --help``.
 COMMAND_MODULES = [
     database, demo, run, unanswered, imports, invites, status, incidents, report, broadcast, worker,
-    telegram, zalo_bot, staff, contacts, relay,
+    telegram, zalo_bot, zalo, staff, contacts, relay,
 ]
 
 app = typer.Typer(

@@ -19,11 +19,13 @@ from rich.table import Table
 from chatbot.cli.school import SchoolOption, fail, resolve_school
 from chatbot.cli.senders import channel_senders
 from chatbot.cli.worker import close_senders, install_stop_signals
+from chatbot.cli.zalo import preview_table, unreachable_table
 from chatbot.db.engine import session_scope
 from chatbot.db.models import BroadcastKind, Channel
 from chatbot.delivery.audience import Audience, AudienceError, parse_students
-from chatbot.delivery.notices import NoticeError, queue_notice
+from chatbot.delivery.notices import AudiencePreview, NoticeError, preview_audience, queue_notice
 from chatbot.delivery.outbox import Queued, backlog, utcnow
+from chatbot.delivery.reach import REACH_LABELS, route_counts, unreachable
 from chatbot.delivery.receipts import (
     Counts,
     broadcast_status,
@@ -87,6 +89,22 @@ def queue_from_cli(
             fail(str(exc))
 
 
+def preview_from_cli(
+    school_code: str | None, grades: list[int], classes: list[str], students: str | None, text: str,
+    ask_receipt: bool,
+) -> AudiencePreview:
+    with session_scope() as session:
+        school = resolve_school(session, school_code)
+        audience = _audience(school.code, grades, classes, students)
+        try:
+            found = preview_audience(session, school, audience, text, ask_receipt=ask_receipt)
+        except AudienceError as exc:
+            fail(str(exc))
+    if found.refusal:
+        fail(f"không gửi được: {found.refusal}")
+    return found
+
+
 def summary_table(title: str, total: Counts) -> Table:
     table = Table(title=title)
     for header in ("Tổng", "Đã gửi", "Lỗi", "Đang chờ", "Đã nhận"):
@@ -125,6 +143,8 @@ async def send_with_progress(broadcast_id: int, console: Console) -> Counts:
                     if held and left.next_at - utcnow() > WAIT_LIMIT:
                         break  # held for quiet hours or a long retry: the worker sends it
                     await asyncio.sleep(0.5)
+                done = await asyncio.to_thread(_counts, broadcast_id)
+                progress.update(bar, total=done.total, completed=done.sent + done.failed)
         finally:
             stop.set()
             if task is not None:
@@ -167,7 +187,13 @@ def _status_of(broadcast_id: int, console: Console) -> None:
         table.add_row("[bold]Tổng[/bold]", str(t.total), str(t.sent), str(t.failed),
                       str(t.pending + t.sending), str(t.acknowledged) if b.ask_receipt else "—")
         reasons = failure_reasons(session, broadcast_id)
+        routes = route_counts(session, broadcast_id)
+        missed = unreachable(session, broadcast_id)
     console.print(table)
+    by_route = ", ".join(f"{REACH_LABELS.get(r, r)} {n}" for r, n in sorted(routes.items()))
+    console.print(f"Theo tuyến: {by_route}")
+    if missed:
+        console.print(unreachable_table(missed))
     console.print("Một tài khoản có con ở nhiều lớp được tính ở mỗi lớp; dòng Tổng tính một lần.")
     if reasons:
         why = Table(title="Lý do lỗi")
@@ -225,6 +251,9 @@ def register(app: typer.Typer) -> None:
         wait: Annotated[
             bool, typer.Option("--wait", help="Gửi ngay trong lệnh này và hiện tiến độ.")
         ] = False,
+        preview: Annotated[
+            bool, typer.Option("--preview", help="Chỉ xem số tin theo tuyến và chi phí; không gửi.")
+        ] = False,
     ) -> None:
         """Gửi thông báo; chỉ --school: cả trường; thêm --grade/--class/--students: các nhóm đó."""
         if ctx.invoked_subcommand is not None:
@@ -236,12 +265,21 @@ def register(app: typer.Typer) -> None:
             fail("thiếu nội dung: --text \"…\"")
         if not (school or grade or class_name or students):
             fail("chọn nhóm nhận: --school MÃ (cả trường), --grade, --class hoặc --students")
+        console = Console()
+        if preview:
+            found = preview_from_cli(school, grade, class_name, students, text, ask_receipt)
+            console.print(preview_table(found))
+            return
         queued = queue_from_cli(
             school, grade, class_name, students, text, ask_receipt, key, sender or default_sender()
         )
-        console = Console()
         if queued.created:
             console.print(f"Đã xếp thông báo số {queued.broadcast_id} cho {queued.recipients} tài khoản.")
+            if queued.unreachable:
+                console.print(
+                    f"{queued.unreachable} gia đình chưa liên lạc được; xem lý do: "
+                    f"chatbot broadcast status {queued.broadcast_id}"
+                )
         else:
             console.print(
                 f"Thông báo số {queued.broadcast_id} đã được tạo trước đó với cùng khoá; không tạo thêm."

@@ -46,6 +46,10 @@ def show_summary(summary: ImportSummary) -> None:
     typer.echo(counts)
     if summary.new_classes:
         typer.echo(f"  Lớp mới: {', '.join(summary.new_classes)}")
+    if summary.phones_added or summary.phones_removed:
+        typer.echo(
+            f"  Số điện thoại phụ huynh: thêm {summary.phones_added} · bỏ {summary.phones_removed}"
+        )
     _listing("Bỏ khỏi thời khoá biểu vì không còn trong tệp", summary.removed_items)
     _listing("Có trong hệ thống nhưng không có trong tệp (giữ nguyên, không xoá)", summary.missing)
     _listing("Cần kiểm tra", summary.warnings)

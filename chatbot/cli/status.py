@@ -12,7 +12,10 @@ from rich.table import Table
 
 from chatbot.cli.report import city_table
 from chatbot.cli.school import SchoolOption, resolve_class, resolve_school
+from chatbot.cli.zalo import reach_table
 from chatbot.db.engine import session_scope
+from chatbot.delivery.outbox import utcnow
+from chatbot.delivery.reach import class_reach
 from chatbot.school.absences import AbsenceLine, absences_on, day_text, periods_text
 from chatbot.school.city import city_figures
 from chatbot.school.status import ClassStatus, StudentStatus, class_statuses, rate
@@ -116,3 +119,6 @@ def register(app: typer.Typer) -> None:
             console.print(school_table(statuses))
         if statuses:
             console.print(absence_table(absent, today))
+            with session_scope() as session:
+                reach = class_reach(session, utcnow(), resolve_school(session, school).id)
+            console.print(reach_table(reach))

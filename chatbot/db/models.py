@@ -380,7 +380,8 @@ class Delivery(Base):
 
     id = Column(Integer, primary_key=True)
     broadcast_id = Column(ForeignKey("broadcasts.id", ondelete="CASCADE"), nullable=False, index=True)
-    account_id = Column(ForeignKey("chat_accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    # None for a family reached by ZNS only (``phone``) or listed as unreachable (``student_id``)
+    account_id = Column(ForeignKey("chat_accounts.id", ondelete="CASCADE"), index=True)
     status = Column(
         _enum(DeliveryStatus, "delivery_status"), nullable=False, default=DeliveryStatus.PENDING
     )
@@ -393,6 +394,13 @@ class Delivery(Base):
     acknowledged_at = Column(_tz())
     # Chunks of a long message already delivered: a retry resumes after them.
     chunks_sent = Column(Integer, nullable=False, default=0, server_default="0")
+    # The route chosen (chatbot.delivery.routes.Route) and why; the family it reaches; the
+    # phone number of a ZNS delivery; what a paid route cost (VND) once sent.
+    route = Column(String(24))
+    route_reason = Column(String(120))
+    student_id = Column(ForeignKey("students.id", ondelete="CASCADE"), index=True)
+    phone = Column(String(16))
+    cost_vnd = Column(Integer, nullable=False, default=0, server_default="0")
 
     broadcast = relationship("Broadcast", back_populates="deliveries")
     account = relationship("ChatAccount")
@@ -663,3 +671,63 @@ class ButtonChoice(Base):
     key = Column(String(160), primary_key=True)
     payloads = Column(Text, nullable=False)
     expires_at = Column(_tz(), nullable=False, index=True)
+class ParentPhone(Base):
+    """A parent's phone number from the roster (E.164, ``+84…``), for ZNS.
+
+    ``account_id`` is the chat account whose owner confirmed the number in chat; ``zns_opt_out_at``
+    is set when the family said it wants no ZNS.
+    """
+
+    __tablename__ = "parent_phones"
+
+    id = Column(Integer, primary_key=True)
+    student_id = Column(ForeignKey("students.id", ondelete="CASCADE"), nullable=False, index=True)
+    phone = Column(String(16), nullable=False)
+    position = Column(Integer, nullable=False, default=0)  # order on the roster
+    account_id = Column(ForeignKey("chat_accounts.id", ondelete="SET NULL"), index=True)
+    confirmed_at = Column(_tz())
+    zns_opt_out_at = Column(_tz())
+    invite_sent_at = Column(_tz())  # the invite went out by ZNS
+    created_at = Column(_tz(), nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("student_id", "phone"),)
+
+
+class ZaloFollow(Base):
+    """Whether a Zalo OA account follows the OA (follow/unfollow events, -213 answers)."""
+
+    __tablename__ = "zalo_follows"
+
+    account_id = Column(ForeignKey("chat_accounts.id", ondelete="CASCADE"), primary_key=True)
+    following = Column(Boolean, nullable=False, default=True)
+    changed_at = Column(_tz(), nullable=False, default=utcnow)
+
+
+class ZaloTemplate(Base):
+    """The template a kind of notice uses on a paid Zalo route (``transaction`` or ``zns``).
+
+    ``params`` lists ``name:source:limit`` items separated by ``;`` (sources in
+    chatbot.delivery.zalo_templates.SOURCES). A template Zalo rejected is ``disabled_reason``.
+    """
+
+    __tablename__ = "zalo_templates"
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(32), nullable=False)
+    route = Column(String(24), nullable=False)
+    template_id = Column(String(64), nullable=False)
+    params = Column(String(500), nullable=False, default="")
+    disabled_reason = Column(String(200))
+    updated_at = Column(_tz(), nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("kind", "route"),)
+
+
+class ZaloSpend(Base):
+    """Money spent on paid Zalo routes on one local day (VND), reserved before each send."""
+
+    __tablename__ = "zalo_spend"
+
+    day = Column(Date, primary_key=True)
+    spent_vnd = Column(Integer, nullable=False, default=0)
+    alerted_at = Column(_tz())  # staff were told the budget ran out

@@ -195,6 +195,11 @@ def class_recipients(session: Session, class_id: int) -> list[int]:
     return sorted(session.execute(recipient_query(students)).scalars())
 
 
+def class_families(session: Session, class_id: int) -> list[int]:
+    """Students of one class: their families are reached by a route each (routes.plan)."""
+    return sorted(session.execute(select(Student.id).where(Student.class_id == class_id)).scalars())
+
+
 def classes_in_scope(session: Session, school_id: int | None, label: str) -> set[str] | None:
     """Class names a broadcast's label is limited to (grades expanded); ``None`` for no limit.
 

@@ -24,13 +24,26 @@ class Button:
 
 
 @dataclass(frozen=True)
+class TemplateMessage:
+    """A message on a templated Zalo route: the template and its parameters, in order."""
+
+    template_id: str
+    params: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     """A message to one chat. A text longer than the channel allows is sent as several chunks;
-    ``first_chunk`` skips the chunks an earlier attempt already delivered."""
+    ``first_chunk`` skips the chunks an earlier attempt already delivered. ``route`` names the
+    Zalo route (``zalo_cs``, ``zalo_transaction``, ``zns``) when there is a choice, ``template``
+    carries a templated route's parameters, ``tracking_id`` the delivery's id for Zalo."""
 
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     first_chunk: int = 0
+    route: str | None = None
+    template: TemplateMessage | None = None
+    tracking_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,12 @@ class SendResult:
     - ``chunks_sent``: chunks of the message delivered so far, counting skipped ones; a retry
       starts from there.
     - ``error``: a short reason for logs and the delivery row, without message text or tokens.
+    - ``fall_through``: this route cannot carry the message to this person; try the next route
+      (never a deactivation). ``unfollowed``: the person no longer follows the Zalo OA.
+    - ``give_up``: the request itself was refused (app or OA misconfigured): the delivery
+      fails at once, without retries.
+    - ``template_rejected``: Zalo refused the template; that kind of notice stops on the route.
+    - ``paid_stop``: the paid route cannot be paid for (Zalo Cloud Account): staff are alerted.
     """
 
     ok: bool
@@ -57,6 +76,11 @@ class SendResult:
     recipient_only: bool = False
     chunks_sent: int = 0
     error: str | None = None
+    fall_through: bool = False
+    give_up: bool = False
+    unfollowed: bool = False
+    template_rejected: bool = False
+    paid_stop: bool = False
 
     @classmethod
     def delivered(cls, chunks: int = 1) -> SendResult:

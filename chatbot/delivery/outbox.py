@@ -24,8 +24,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from chatbot.db.models import Broadcast, BroadcastKind, ChatAccount, Delivery, DeliveryStatus
+from chatbot.db.models import Broadcast, BroadcastKind, ChatAccount, Delivery, DeliveryStatus, School
 from chatbot.delivery.quiet_hours import hold, release_time
+from chatbot.delivery.routes import SENDER_OF, PlannedDelivery, Route, plan
+from chatbot.delivery.zalo_templates import kind_of, templates_by_key
 
 ERROR_LIMIT = 300  # Delivery.last_error length
 REASON_LIMIT = 120  # ChatAccount.deactivated_reason length
@@ -60,6 +62,7 @@ class Queued:
     broadcast_id: int
     created: bool
     recipients: int
+    unreachable: int = 0  # families (or accounts) listed as unreachable, with the reason
 
 
 def broadcast_exists(session: Session, key: str) -> bool:
@@ -70,10 +73,12 @@ def _existing(session: Session, key: str) -> Queued | None:
     found = session.execute(select(Broadcast.id).where(Broadcast.idempotency_key == key)).scalar()
     if found is None:
         return None
-    count = session.execute(
-        select(func.count()).select_from(Delivery).where(Delivery.broadcast_id == found)
-    ).scalar_one()
-    return Queued(found, False, count)
+    count, unreachable = session.execute(
+        select(func.count(), func.sum(case((Delivery.route.is_(None), 1), else_=0)))
+        .select_from(Delivery)
+        .where(Delivery.broadcast_id == found)
+    ).one()
+    return Queued(found, False, count - int(unreachable or 0), int(unreachable or 0))
 
 
 def queue_broadcast(
@@ -90,11 +95,15 @@ def queue_broadcast(
     urgent: bool = False,
     not_before: datetime | None = None,
     now: datetime | None = None,
+    families: list[int] | set[int] | tuple[int, ...] = (),
 ) -> Queued:
     """Create a broadcast and a pending delivery per account, unless ``key`` already exists.
 
-    Non-urgent deliveries that would start in quiet hours start when they end. Safe to call
-    concurrently: the unique key lets one caller win and the others get its broadcast.
+    Each delivery gets its route (:mod:`chatbot.delivery.routes`); each family of ``families``
+    (student ids whose parents are in the audience) not reached on a free route gets one paid
+    message, or a failed row naming why it is unreachable. Non-urgent deliveries that would
+    start in quiet hours start when they end. Safe to call concurrently: the unique key lets
+    one caller win and the others get its broadcast.
     """
     existing = _existing(session, key)
     if existing is not None:
@@ -121,22 +130,41 @@ def queue_broadcast(
         if existing is None:
             raise
         return existing
-    accounts = sorted(set(account_ids))
-    if accounts:
-        session.execute(
-            insert(Delivery),
-            [
-                {
-                    "broadcast_id": broadcast.id,
-                    "account_id": account_id,
-                    "status": DeliveryStatus.PENDING,
-                    "attempts": 0,
-                    "not_before": start,
-                }
-                for account_id in accounts
-            ],
-        )
-    return Queued(broadcast.id, True, len(accounts))
+    planned = plan(
+        session, account_ids=account_ids, families=families, kind=kind_of(kind, ask_receipt),
+        templates=templates_by_key(session), now=now,
+    )
+    if planned:
+        session.execute(insert(Delivery), [_row(broadcast.id, p, start) for p in planned])
+    unreachable = sum(1 for p in planned if p.route is None)
+    return Queued(broadcast.id, True, len(planned) - unreachable, unreachable)
+
+
+def _row(broadcast_id: int, planned: PlannedDelivery, start: datetime) -> dict[str, object]:
+    return {
+        "broadcast_id": broadcast_id,
+        "account_id": planned.account_id,
+        "student_id": planned.student_id,
+        "phone": planned.phone,
+        "route": planned.route.value if planned.route else None,
+        "route_reason": planned.reason[:120],
+        "status": DeliveryStatus.PENDING if planned.route else DeliveryStatus.FAILED,
+        "last_error": None if planned.route else f"unreachable: {planned.reason}"[:ERROR_LIMIT],
+        "attempts": 0,
+        "not_before": start,
+    }
+
+
+def on_channels(channels: list[str] | set[str]) -> ColumnElement:
+    """Deliveries whose sender is one of ``channels`` (ZNS deliveries go to the ``zns`` sender)."""
+    others = [c for c in channels if c != SENDER_OF[Route.ZNS]]
+    condition = and_(
+        ChatAccount.channel.in_(others),
+        or_(Delivery.route.is_(None), Delivery.route != Route.ZNS.value),
+    )
+    if SENDER_OF[Route.ZNS] in channels:
+        return or_(condition, Delivery.route == Route.ZNS.value)
+    return condition
 
 
 @dataclass(frozen=True)
@@ -156,6 +184,9 @@ class Claim:
     kind: BroadcastKind = BroadcastKind.ANNOUNCEMENT
     key: str = ""
     chunks_sent: int = 0
+    route: str | None = None
+    student_id: int | None = None
+    school_name: str = ""
 
 
 def _claimable(now: datetime, lease: timedelta):  # noqa: ANN202 - a SQL expression
@@ -216,8 +247,8 @@ def claim(
     query = (
         select(Delivery.id)
         .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
-        .join(ChatAccount, ChatAccount.id == Delivery.account_id)
-        .where(_claimable(now, lease), ChatAccount.channel.in_(list(channels)))
+        .outerjoin(ChatAccount, ChatAccount.id == Delivery.account_id)
+        .where(_claimable(now, lease), on_channels(channels))
         .order_by(Broadcast.urgent.desc(), Delivery.not_before, Delivery.id)
         .limit(limit)
     )
@@ -253,9 +284,14 @@ def claim(
             Broadcast.kind,
             Broadcast.idempotency_key,
             Delivery.chunks_sent,
+            Delivery.route,
+            Delivery.phone,
+            Delivery.student_id,
+            School.name,
         )
         .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
-        .join(ChatAccount, ChatAccount.id == Delivery.account_id)
+        .outerjoin(ChatAccount, ChatAccount.id == Delivery.account_id)
+        .outerjoin(School, School.id == Broadcast.school_id)
         .where(
             Delivery.id.in_(ids),
             Delivery.status == DeliveryStatus.SENDING,
@@ -269,9 +305,9 @@ def claim(
             delivery_id=row[0],
             broadcast_id=row[1],
             account_id=row[2],
-            channel=row[3].value if hasattr(row[3], "value") else str(row[3]),
-            external_id=row[4],
-            account_active=bool(row[5]),
+            channel=_sender_of(row[13], row[3]),
+            external_id=row[14] if row[13] == Route.ZNS.value else row[4],
+            account_active=True if row[13] == Route.ZNS.value else bool(row[5]),
             text=row[6],
             ask_receipt=bool(row[7]),
             urgent=bool(row[8]),
@@ -279,18 +315,33 @@ def claim(
             kind=row[10],
             key=row[11],
             chunks_sent=row[12] or 0,
+            route=row[13],
+            student_id=row[15],
+            school_name=row[16] or "",
         )
         for row in rows
     ]
 
 
 def _on_lane(lane_key: str) -> ColumnElement:
-    """Accounts reached through the bot ``lane_key`` (see :func:`chatbot.channels.lane`)."""
+    """Deliveries sent through the bot ``lane_key`` (see :func:`chatbot.channels.lane`); ZNS
+    deliveries (a phone, maybe no account) are the ``zns`` lane."""
     channel, _, school = lane_key.partition(":")
+    if channel == SENDER_OF[Route.ZNS]:
+        return Delivery.route == Route.ZNS.value
+    not_zns = or_(Delivery.route.is_(None), Delivery.route != Route.ZNS.value)
     if school:
-        on_school_bot = ChatAccount.external_id.startswith(f"{school}:", autoescape=True)
-        return and_(ChatAccount.channel == channel, on_school_bot)
-    return and_(ChatAccount.channel == channel, not_(ChatAccount.external_id.contains(":", autoescape=True)))
+        on_bot = ChatAccount.external_id.startswith(f"{school}:", autoescape=True)
+    else:
+        on_bot = not_(ChatAccount.external_id.contains(":", autoescape=True))
+    # ChatAccount.id first: a delivery without an account is on no chat lane (never NULL).
+    return and_(ChatAccount.id.is_not(None), ChatAccount.channel == channel, on_bot, not_zns)
+
+
+def _sender_of(route: str | None, channel: object) -> str:
+    if route is not None and route in Route._value2member_map_:
+        return SENDER_OF[Route(route)]
+    return channel.value if hasattr(channel, "value") else str(channel)
 
 
 def _update_claimed(
@@ -327,7 +378,7 @@ def release(session: Session, worker_id: str, delivery_ids: list[int]) -> int:
     return _update_claimed(session, worker_id, Delivery.id.in_(delivery_ids), values)
 
 
-def mark_sent(session: Session, delivery_id: int, now: datetime | None = None) -> None:
+def mark_sent(session: Session, delivery_id: int, now: datetime | None = None, cost_vnd: int = 0) -> None:
     """Record a confirmed send (whoever holds the claim now: the message did go out)."""
     session.execute(
         update(Delivery)
@@ -337,6 +388,7 @@ def mark_sent(session: Session, delivery_id: int, now: datetime | None = None) -
             sent_at=now or utcnow(),
             attempts=Delivery.attempts + 1,
             last_error=None,
+            cost_vnd=cost_vnd,
         )
         .execution_options(synchronize_session=False)
     )
@@ -385,6 +437,33 @@ def mark_failed(
         values["attempts"] = Delivery.attempts + 1
     if chunks_sent is not None:
         values["chunks_sent"] = chunks_sent
+    _update_claimed(session, worker_id, Delivery.id == delivery_id, values)
+
+
+def reroute(
+    session: Session,
+    delivery_id: int,
+    worker_id: str,
+    *,
+    route: str,
+    reason: str,
+    error: str,
+    now: datetime,
+    phone: str | None = None,
+) -> None:
+    """Send a claimed delivery again at once by ``route`` (the previous one failed)."""
+    values: dict[str, object] = {
+        "status": DeliveryStatus.PENDING,
+        "route": route,
+        "route_reason": reason[:120],
+        "not_before": now,
+        "last_error": error[:ERROR_LIMIT],
+        "claimed_by": None,
+        "claimed_at": None,
+        "chunks_sent": 0,
+    }
+    if phone is not None:
+        values["phone"] = phone
     _update_claimed(session, worker_id, Delivery.id == delivery_id, values)
 
 
@@ -442,10 +521,10 @@ def backlog(
             func.sum(ready),
             func.min(case((Delivery.not_before > now, Delivery.not_before), else_=None)),
         )
-        .join(ChatAccount, ChatAccount.id == Delivery.account_id)
+        .outerjoin(ChatAccount, ChatAccount.id == Delivery.account_id)
         .where(
             Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-            ChatAccount.channel.in_(list(channels)),
+            on_channels(channels),
         )
         .group_by(Delivery.status)
     )

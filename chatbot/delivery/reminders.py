@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from chatbot.db.engine import session_scope
 from chatbot.db.models import BroadcastKind, Holiday, School, SchoolClass, TimetableEntry
 from chatbot.delivery.absent import absent_accounts, period_of_entry
-from chatbot.delivery.audience import class_recipients
+from chatbot.delivery.audience import class_families, class_recipients
 from chatbot.delivery.outbox import Queued, broadcast_exists, queue_broadcast, utcnow
 from chatbot.delivery.periodic import run_periodically
 from chatbot.delivery.quiet_hours import hold
@@ -129,6 +129,7 @@ def queue_due_reminders(
             sender=SENDER,
             school_id=due.school_id,
             now=now,
+            families=class_families(session, due.class_id),
         )
         if queued.created:
             created.append(queued)

@@ -40,10 +40,13 @@ from chatbot.channels import lane, lane_channel, split_address
 from chatbot.db.engine import get_engine, session_scope
 from chatbot.db.models import Broadcast, BroadcastKind
 from chatbot.delivery import outbox
+from chatbot.delivery.budget import BUDGET_HELD
 from chatbot.delivery.limits import ChannelLimiter, limiter_for, limiters_for
-from chatbot.delivery.outbound import Button, OutboundMessage, Sender, SendResult
+from chatbot.delivery.outbound import Button, OutboundMessage, Sender, SendResult, TemplateMessage
+from chatbot.delivery.paid_routes import PaidPrep, after_failure, fall_through, prepare_paid
 from chatbot.delivery.quiet_hours import hold
 from chatbot.delivery.receipts import receipt_button
+from chatbot.delivery.routes import SENDER_OF, Route
 from chatbot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -57,6 +60,8 @@ class Outcome(str, enum.Enum):
     FAILED = "failed"  # gave up after max_attempts, or the account was already inactive
     UNDELIVERABLE = "undeliverable"  # cannot reach the person now (window, blocked): failed
     DEACTIVATED = "deactivated"  # the account is gone: failed and the account deactivated
+    REROUTED = "rerouted"  # the route could not carry it: queued again on the next route
+    HELD = "held"  # a paid route's daily budget is spent: waits for the next day
 
 
 @dataclass(frozen=True)
@@ -84,15 +89,19 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def message_for(claim: outbox.Claim) -> OutboundMessage:
-    """The message of a delivery: its text, "Đã nhận" if asked, an alert's own buttons."""
+def message_for(claim: outbox.Claim, template: TemplateMessage | None = None) -> OutboundMessage:
+    """The message of a delivery: its text, "Đã nhận" if asked, an alert's own buttons; its
+    route and, on a templated route, the template's parameters."""
     buttons: list[Button] = []
     if claim.ask_receipt:
         buttons.append(receipt_button(claim.delivery_id))
     if claim.kind is BroadcastKind.ALERT:
         alert = Broadcast(idempotency_key=claim.key)  # transient: only its key is read
         buttons.extend(Button(title, payload) for title, payload in alert_buttons(alert.idempotency_key))
-    return OutboundMessage(text=claim.text, buttons=tuple(buttons), first_chunk=claim.chunks_sent)
+    return OutboundMessage(
+        text=claim.text, buttons=tuple(buttons), first_chunk=claim.chunks_sent, route=claim.route,
+        template=template, tracking_id=str(claim.delivery_id),
+    )
 
 
 def backoff_seconds(attempt: int, options: WorkerOptions, rng: random.Random) -> float:
@@ -310,20 +319,39 @@ class DeliveryWorker:
         if not item.account_active:
             await self._record(item, Outcome.FAILED, "account inactive", count_attempt=False)
             return
-        lane_key = lane(item.channel, item.external_id)
-        if lane_key not in self.senders:
+        lane_key = self._lane_of(item)
+        if lane_key is None:
             # A school's own bot this worker has no credentials for (removed, or not readable).
             await self._retry_or_fail(item, "no channel configured for this school's bot")
             return
         limiter = self._limiter(lane_key)
+        prep = PaidPrep()
+        if item.route in PAID_CANDIDATES:
+            prep = await self._db_retrying(prepare_paid, item, self.clock())
+            if prep.misfit is not None:
+                await self._fall_through(item, prep.misfit)
+                return
+            if prep.held_until is not None:
+                await self._record(
+                    item, Outcome.HELD, BUDGET_HELD, not_before=prep.held_until,
+                    count_attempt=False,
+                )
+                return
         if not await self._slot(limiter, item.external_id):
+            if prep.price:
+                await self._db_retrying(after_failure, item, SendResult(ok=False), prep, self.clock())
             return  # stopping before the send began: the claim is released
-        result = await self._send(item)
+        result = await self._send(item, prep.template)
         chunks = max(item.chunks_sent, result.chunks_sent)
+        flagged = result.unfollowed or result.template_rejected or result.paid_stop
+        if not result.ok and (prep.price or flagged):
+            await self._db_retrying(after_failure, item, result, prep, self.clock())
         if result.ok:
-            await self._record(item, Outcome.SENT)
-        elif result.undeliverable:
-            await self._record(item, Outcome.UNDELIVERABLE, result.error or "undeliverable")
+            await self._record(item, Outcome.SENT, cost_vnd=prep.price)
+        elif result.fall_through or result.undeliverable or result.template_rejected:
+            await self._fall_through(item, result.error or "undeliverable")
+        elif result.give_up:
+            await self._record(item, Outcome.FAILED, result.error or "refused")
         elif result.permanent:
             await self._record(item, Outcome.DEACTIVATED, result.error or "permanent failure")
         elif result.retry_after is not None and not result.recipient_only:
@@ -349,6 +377,21 @@ class DeliveryWorker:
             limiter = limiter_for(lane_key, max_pause=self.options.max_pause, redis=self._redis)
             self.limiters[lane_key] = limiter
         return limiter
+
+    async def _fall_through(self, item: outbox.Claim, error: str) -> None:
+        """Queue the delivery on the next route, or fail it when none is left."""
+        try:
+            step = await self._db_retrying(fall_through, item, self.worker_id, error, self.clock())
+        except SQLAlchemyError:
+            logger.error("delivery %d: next route not recorded; resent after the lease", item.delivery_id)
+            self._held.discard(item.delivery_id)
+            return
+        self._held.discard(item.delivery_id)
+        outcome = Outcome.REROUTED if step else Outcome.UNDELIVERABLE
+        self.stats[outcome] += 1
+        logger.info("delivery %d: %s (%s)", item.delivery_id, outcome.value, error)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome, item)
 
     async def _retry_or_fail(
         self,
@@ -380,11 +423,24 @@ class DeliveryWorker:
         acquire.cancel()
         return False
 
-    async def _send(self, item: outbox.Claim) -> SendResult:
-        sender = self.senders[lane(item.channel, item.external_id)]
+    def _lane_of(self, item: outbox.Claim) -> str | None:
+        """The sender lane of a delivery: the school's own bot when it has one, else the
+        deployment's (ZNS goes through the deployment's Zalo Cloud Account unless the school
+        has its own)."""
+        lane_key = lane(item.channel, item.external_id)
+        if lane_key in self.senders:
+            return lane_key
+        if item.channel == ZNS_SENDER and item.channel in self.senders:
+            return item.channel
+        return None
+
+    async def _send(self, item: outbox.Claim, template: TemplateMessage | None = None) -> SendResult:
+        sender = self.senders[self._lane_of(item) or item.channel]
         _, chat_id = split_address(item.external_id)  # the chat as that bot knows it
         try:
-            return await asyncio.wait_for(sender.send(chat_id, message_for(item)), self.options.send_timeout)
+            return await asyncio.wait_for(
+                sender.send(chat_id, message_for(item, template)), self.options.send_timeout
+            )
         except asyncio.TimeoutError:
             return SendResult(ok=False, error="timed out")
         except Exception as exc:  # noqa: BLE001 - a sender bug is treated as transient
@@ -400,12 +456,13 @@ class DeliveryWorker:
         not_before: datetime | None = None,
         count_attempt: bool = True,
         chunks_sent: int | None = None,
+        cost_vnd: int = 0,
     ) -> None:
         now = self.clock()
         progress = chunks_sent if chunks_sent is not None and chunks_sent != item.chunks_sent else None
         if outcome is Outcome.SENT:
-            call = partial(outbox.mark_sent, delivery_id=item.delivery_id, now=now)
-        elif outcome in (Outcome.RETRY, Outcome.RATE_LIMITED):
+            call = partial(outbox.mark_sent, delivery_id=item.delivery_id, now=now, cost_vnd=cost_vnd)
+        elif outcome in (Outcome.RETRY, Outcome.RATE_LIMITED, Outcome.HELD):
             assert not_before is not None
             call = partial(
                 outbox.mark_retry, delivery_id=item.delivery_id, worker_id=self.worker_id,
@@ -437,6 +494,10 @@ def _apply(session: Any, call: Callable[..., None], outcome: Outcome, item: outb
     call(session)
     if outcome is Outcome.DEACTIVATED:
         outbox.deactivate_account(session, item.account_id, error)
+
+
+PAID_CANDIDATES = frozenset({"zalo_transaction", "zns"})
+ZNS_SENDER = SENDER_OF[Route.ZNS]
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

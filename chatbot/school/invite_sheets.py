@@ -21,7 +21,7 @@ from qrcode.image.svg import SvgPathImage
 
 from chatbot.db.models import Role
 from chatbot.school.invite_batches import InviteBatch, IssuedInvite
-from chatbot.settings import TIMEZONE
+from chatbot.settings import TIMEZONE, get_settings
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "invite_sheet.html"
 ROLE_LABELS = {
@@ -46,6 +46,12 @@ def qr_svg(data: str) -> str:
     image = qrcode.make(data, image_factory=SvgPathImage, box_size=10, border=2)
     svg = image.to_string(encoding="unicode").replace(' id="qr-path"', "")  # ids must be unique
     return svg[svg.index("<svg"):]
+
+
+def oa_follow_url() -> str | None:
+    """The school OA's follow link (``ZALO_OA_FOLLOW_URL``) when it is an https address."""
+    url = get_settings().zalo_routes.oa_follow_url
+    return url if url and url.startswith("https://") and len(url) <= 300 else None
 
 
 def _local_day(moment: datetime) -> str:
@@ -81,7 +87,13 @@ def _card(batch: InviteBatch, invite: IssuedInvite, bot_username: str | None, za
         qr = f'<div class="qr">{qr_svg(link)}</div>'
         steps.append(f"<li><b>Telegram:</b> quét mã QR bên cạnh hoặc mở {esc(link)} rồi bấm "
                      "<i>Bắt đầu</i> (Start).</li>")
-    steps.append(f"<li><b>Zalo:</b> {esc(zalo_instruction(invite.code, zalo_oa))}.</li>")
+    follow = oa_follow_url()
+    if follow:
+        qr += f'<div class="qr qr-zalo">{qr_svg(follow)}<small>Zalo OA</small></div>'
+        steps.append(f"<li><b>Zalo:</b> quét mã QR Zalo OA bên cạnh bằng Zalo, bấm <i>Quan tâm</i> "
+                     f"rồi gửi mã {esc(invite.code)}.</li>")
+    else:
+        steps.append(f"<li><b>Zalo:</b> {esc(zalo_instruction(invite.code, zalo_oa))}.</li>")
     lines.append(f'<div class="ways">{qr}<ol>{"".join(steps)}</ol></div>')
     lines.append(
         f'<p class="note">Mã chỉ dùng một lần, hết hạn ngày {_local_day(invite.expires_at)}. '

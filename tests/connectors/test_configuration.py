@@ -66,6 +66,7 @@ async def test_build_senders_has_only_configured_channels(
     assert {name: sender.channel for name, sender in loaded.items()} == {
         "telegram": "telegram",
         "zalo": "zalo",
+        "zns": "zns",  # ZNS goes through the Zalo OA's app and tokens
         "zalo_bot": "zalo_bot",
     }
     for sender in [*senders.values(), *loaded.values()]:

@@ -164,14 +164,15 @@ async def test_refresh_token_only_seed_refreshes_first(zalo: FakeZaloAPI) -> Non
 
 
 @pytest.mark.parametrize(
-    ("code", "permanent", "undeliverable", "retry_after", "recipient_only"),
+    ("code", "fall_through", "give_up", "retry_after", "recipient_only"),
     [
-        (-230, False, True, None, False),
-        (-232, False, True, None, False),
-        (-217, False, True, None, False),
-        (-244, False, True, None, False),
-        (-213, True, False, None, False),
+        (-230, True, False, None, False),  # outside the window: the next route, not a failure
+        (-232, True, False, None, False),
+        (-217, True, False, None, False),
+        (-244, True, False, None, False),
+        (-213, True, False, None, False),  # never a deactivation (issue 13)
         (-227, True, False, None, False),
+        (-201, False, True, None, False),
         (-211, False, False, 3600.0, False),
         (-224, False, False, 3600.0, False),
         (-218, False, False, 3600.0, True),
@@ -181,8 +182,8 @@ async def test_refresh_token_only_seed_refreshes_first(zalo: FakeZaloAPI) -> Non
 async def test_error_codes_become_send_results(
     zalo: FakeZaloAPI,
     code: int,
-    permanent: bool,
-    undeliverable: bool,
+    fall_through: bool,
+    give_up: bool,
     retry_after: float | None,
     recipient_only: bool,
     caplog: pytest.LogCaptureFixture,
@@ -191,9 +192,10 @@ async def test_error_codes_become_send_results(
     zalo.fail("message/cs", zalo_error(code, "Zalo says no"))
     result = await sender.send("777", OutboundMessage("Nội dung riêng tư"))
     await sender.aclose()
-    assert not result.ok
-    assert (result.permanent, result.undeliverable) == (permanent, undeliverable)
+    assert not result.ok and not result.permanent
+    assert (result.fall_through, result.give_up) == (fall_through, give_up)
     assert (result.retry_after, result.recipient_only) == (retry_after, recipient_only)
+    assert result.unfollowed is (code == -213)
     assert str(code) in (result.error or "")
     assert f"zalo {code}" in caplog.text
     assert "Nội dung riêng tư" not in caplog.text

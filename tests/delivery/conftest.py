@@ -185,6 +185,7 @@ class Fakes:
             "ZALO_REFRESH_TOKEN": "refresh-0",
             "ZALO_API_BASE_URL": self.zalo.url,
             "ZALO_OAUTH_BASE_URL": self.zalo.url,
+            "ZALO_ZNS_BASE_URL": self.zalo.url,
             "ZALO_BOT_TOKEN": ZALO_BOT_TOKEN,
             "ZALO_BOT_API_BASE_URL": self.zalo_bot.base_url,
             "QUIET_HOURS_START": "00:00",  # the test must not depend on the time of day

@@ -196,3 +196,20 @@ def test_nothing_is_issued_when_one_class_fails_or_files_cannot_be_written(
     blocked = runner.invoke(app, ["invites", "--class", "6A", "--out", str(blocked_dir)])
     assert blocked.exit_code == 1 and "không ghi được tệp" in blocked.stderr
     assert usable_codes() == 1  # the 30 parent codes were rolled back
+
+
+def test_the_sheet_carries_the_oa_follow_qr_beside_telegram(
+    demo_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZALO_OA_FOLLOW_URL", "https://zalo.me/1234567890123456789")
+    reset_settings()
+    try:
+        with session_scope() as session:
+            batch = issue_for_class(session, class_6a(session), Role.PARENT, rolls={1}, now=NOW)
+        page = render_html(batch, bot_username="HoaSenBot", zalo_oa="THCS Hoa Sen")
+    finally:
+        monkeypatch.delenv("ZALO_OA_FOLLOW_URL")
+        reset_settings()
+    assert page.count("<svg") == 2 and 'class="qr qr-zalo"' in page
+    code = batch.issued[0].code
+    assert f"quét mã QR Zalo OA bên cạnh bằng Zalo, bấm <i>Quan tâm</i> rồi gửi mã {code}" in page

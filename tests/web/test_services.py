@@ -76,7 +76,7 @@ def test_the_preview_counts_each_channel(school: SchoolData) -> None:
     with session_scope() as session:
         preview = preview_audience(session, the_school(session, school), Audience(classes=("6A",)))
     assert preview.total == 5
-    assert [(line.channel, line.count) for line in preview.lines] == [("telegram", 4), ("zalo", 1)]
+    assert [(line.channel, line.count) for line in preview.lines] == [("telegram", 4), ("zalo_cs", 1)]
     assert not preview.has_costs
 
 

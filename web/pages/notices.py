@@ -175,7 +175,9 @@ def preview(ctx: Ctx) -> Response:
     if checked is None:
         return _compose(ctx, school, draft, 400)
     try:
-        reach = preview_audience(ctx.db, school, checked.audience)
+        reach = preview_audience(
+            ctx.db, school, checked.audience, checked.text, ask_receipt=draft.ask_receipt
+        )
     except AudienceError as exc:
         draft.errors.append(str(exc))
         return _compose(ctx, school, draft, 400)

@@ -9,6 +9,8 @@ from datetime import datetime
 from starlette.responses import Response
 from starlette.routing import Route
 
+from chatbot.delivery.outbox import utcnow
+from chatbot.delivery.reach import REACH_COLUMNS, REACH_LABELS, class_reach
 from chatbot.school.city import city_figures
 from chatbot.school.status import ClassStatus, StudentStatus, class_statuses
 from chatbot.settings import RULES_VERSION, TIMEZONE
@@ -147,6 +149,12 @@ def class_page(ctx: Ctx) -> Response:
         missing_title=title,
         filters=[(key, label) for key, (label, _) in MISSING.items()],
         channel_labels=CHANNEL_LABELS,
+        reach=next(
+            (r for r in class_reach(ctx.db, utcnow(), school_class.school_id)
+             if r.class_id == school_class.id),
+            None,
+        ),
+        reach_columns=[(c, REACH_LABELS[c]) for c in REACH_COLUMNS],
     )
 
 

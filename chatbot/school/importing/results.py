@@ -22,7 +22,12 @@ class ImportSummary:
     missing: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)  # web app accounts made for new staff
+    phones_added: int = 0  # parents' phone numbers (class lists with a phone column)
+    phones_removed: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.new_classes)
+        return bool(
+            self.added or self.updated or self.removed or self.new_classes
+            or self.phones_added or self.phones_removed
+        )

@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chatbot.db.models import AccountLink, InviteCode, School, SchoolClass, Student
+from chatbot.db.models import AccountLink, InviteCode, ParentPhone, School, SchoolClass, Student
 from chatbot.school.importing.errors import ImportFailed, Problem
 from chatbot.school.importing.headers import Field, Row, Table
 from chatbot.school.importing.lookups import classes_by_name
@@ -29,6 +29,7 @@ from chatbot.school.importing.values import (
     text_up_to,
 )
 from chatbot.school.invite_batches import usable_code
+from chatbot.school.phones import split_phones
 
 KIND = "Danh sách học sinh"
 FIELDS = (
@@ -41,7 +42,21 @@ FIELDS = (
     ),
     Field("birth", "Ngày sinh", ("Ngày tháng năm sinh", "Sinh ngày", "NS", "Date of birth"), False),
     Field("gender", "Giới tính", ("GT", "Nam/Nữ", "Phái", "Gender"), False),
+    Field(
+        "phone",
+        "SĐT phụ huynh",
+        ("Số điện thoại phụ huynh", "SĐT PH", "Điện thoại phụ huynh", "SĐT phụ huynh 1", "SĐT bố",
+         "SĐT cha", "Số điện thoại", "SĐT", "Điện thoại", "Phone"),
+        False,
+    ),
+    Field(
+        "phone2",
+        "SĐT phụ huynh 2",
+        ("Số điện thoại phụ huynh 2", "SĐT PH 2", "SĐT mẹ", "SĐT khác", "Phone 2"),
+        False,
+    ),
 )
+PHONE_FIELDS = ("phone", "phone2")
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,7 @@ class _Record:
     full_name: str
     birth: date | None
     gender: str | None
+    phones: tuple[str, ...] = ()
 
 
 def _parse(table: Table) -> list[_Record]:
@@ -65,6 +81,11 @@ def _parse(table: Table) -> list[_Record]:
         full_name = table.value(row, "name", text_up_to(120), problems, required=True)
         birth = table.value(row, "birth", parse_date, problems)
         gender = table.value(row, "gender", parse_gender, problems)
+        phones: list[str] = []
+        for key in PHONE_FIELDS:
+            for number in table.value(row, key, split_phones, problems) or []:
+                if number not in phones:
+                    phones.append(number)
         if birth and not date(1950, 1, 1) <= birth <= today:
             problems.append(table.problem(row, "birth", f"ngày sinh {birth:%d/%m/%Y} không hợp lý"))
         if class_name is None or roll is None:
@@ -77,7 +98,7 @@ def _parse(table: Table) -> list[_Record]:
             continue
         seen[class_name, roll] = row.number
         if full_name:
-            records.append(_Record(row, class_name, roll, full_name, birth, gender))
+            records.append(_Record(row, class_name, roll, full_name, birth, gender, tuple(phones)))
     if problems:
         raise ImportFailed(table.source, problems)
     return records
@@ -119,21 +140,25 @@ def import_table(session: Session, school: School, table: Table, *, dry_run: boo
         )
     }
     renamed: list[tuple[Student, str, str]] = []
+    with_phones: list[tuple[Student, _Record]] = []
     for record in records:
         student = known.pop((record.class_name, record.roll), None)
         if student is None:
             summary.added += 1
             if not dry_run:
-                session.add(
-                    Student(
-                        class_id=classes[record.class_name].id,
-                        roll_number=record.roll,
-                        full_name=record.full_name,
-                        date_of_birth=record.birth,
-                        gender=record.gender,
-                    )
+                student = Student(
+                    class_id=classes[record.class_name].id,
+                    roll_number=record.roll,
+                    full_name=record.full_name,
+                    date_of_birth=record.birth,
+                    gender=record.gender,
                 )
+                session.add(student)
+                with_phones.append((student, record))
+            else:
+                summary.phones_added += len(record.phones)
             continue
+        with_phones.append((student, record))
         changes = _changes(student, record, table)
         if not changes:
             summary.unchanged += 1
@@ -152,9 +177,41 @@ def import_table(session: Session, school: School, table: Table, *, dry_run: boo
                 f"thành “{new_name}” nhưng học sinh này đã có tài khoản kết nối hoặc mã mời — "
                 "hãy kiểm tra STT có bị xô lệch không"
             )
+    if any(table.has(key) for key in PHONE_FIELDS):
+        session.flush()
+        _sync_phones(session, with_phones, summary, dry_run=dry_run)
     summary.missing = [
         f"Lớp {class_name}, STT {roll}: {s.full_name}"
         for (class_name, roll), s in sorted(known.items(), key=lambda i: (class_sort_key(i[0][0]), i[0][1]))
     ]
     session.flush()
     return summary
+
+
+def _sync_phones(
+    session: Session, pairs: list[tuple[Student, _Record]], summary: ImportSummary, *, dry_run: bool
+) -> None:
+    """Make each student's phones those of the file (a number kept keeps its confirmation and
+    its "no ZNS" choice); counted in ``summary.phones_added`` / ``phones_removed``."""
+    ids = [student.id for student, _ in pairs if student.id is not None]
+    existing: dict[int, dict[str, ParentPhone]] = {}
+    for start in range(0, len(ids), 500):
+        for phone in session.scalars(
+            select(ParentPhone).where(ParentPhone.student_id.in_(ids[start : start + 500]))
+        ):
+            existing.setdefault(phone.student_id, {})[phone.phone] = phone
+    for student, record in pairs:
+        have = existing.get(student.id, {}) if student.id is not None else {}
+        for position, number in enumerate(record.phones):
+            if number in have:
+                if not dry_run:
+                    have[number].position = position
+                continue
+            summary.phones_added += 1
+            if not dry_run:
+                session.add(ParentPhone(student_id=student.id, phone=number, position=position))
+        for number, phone in have.items():
+            if number not in record.phones:
+                summary.phones_removed += 1
+                if not dry_run:
+                    session.delete(phone)

@@ -12,7 +12,7 @@ import chatbot.db.coltypes
 
 
 revision = '0007_family_talk'
-down_revision = '0005_web'
+down_revision = '0006_zalo_routes'
 branch_labels = None
 depends_on = None
 
