@@ -26,6 +26,7 @@ class Recorded:
     api_method: str
     headers: dict[str, str]
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when the fake received it
 
 
 @dataclass
