@@ -3,6 +3,7 @@
 The result is lower-case, unaccented (``đ`` becomes ``d``), free of emoji and punctuation,
 with teencode and common abbreviations expanded into full unaccented words, so that
 "Con mình đc vào lớp onl ko ạ 🙏" and "con minh duoc vao lop online khong a" look alike.
+Regional words, loanwords, synonyms and dispatch items go through :mod:`chatbot.nlu.concepts`.
 No Rasa imports: the normaliser is plain Python, shared by the NLU component and tests.
 """
 
@@ -12,6 +13,7 @@ import re
 import unicodedata
 from itertools import groupby
 
+from chatbot.nlu.concepts import fold_phrases, item_topics, regional_words
 from chatbot.school.invites import CODE_PATTERN, normalize_code
 
 INVITE_PLACEHOLDER = "invitecode"
@@ -126,8 +128,9 @@ def normalize(text: str) -> str:
     for emoji, word in EMOJI_WORDS.items():
         text = text.replace(emoji, word)
     text = _ITEM_DD.sub(f" {ITEM_DD_WORD} ", text.lower())
-    text = strip_diacritics(text)
+    text = strip_diacritics(regional_words(text))
     text = _NON_WORD.sub(" ", text)
     text = _WEEKDAY.sub(r"thu \1", text)
     text = _LETTER_DIGIT.sub(" ", text)
-    return " ".join(_expand(text.split()))
+    expanded = " ".join(_expand(item_topics(text.split())))
+    return " ".join(fold_phrases(expanded.split()))
