@@ -26,7 +26,7 @@ ACCENTED_WORDS: dict[str, str] = {
     "nè": "này", "tụi": "chúng", "bả": "bà ấy", "ổng": "ông ấy",
     "má": "mẹ", "tía": "bố",
     # Central
-    "răng": "sao", "rứa": "vậy", "chi": "gì", "mô": "đâu", "ni": "này", "nì": "này",
+    "răng": "thế nào", "rứa": "vậy", "chi": "gì", "mô": "đâu", "ni": "này", "nì": "này",
     "tê": "kia", "hỉ": "nhé", "hè": "nhé", "chừ": "giờ", "mạ": "mẹ",
     "eng": "anh", "ả": "chị ấy", "bọ": "bố",
 }
@@ -46,7 +46,8 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("bat", "cam"): "bat camera", ("mo", "cam"): "mo camera", ("tat", "cam"): "tat camera",
     ("cam", "on"): "cam on",
     ("mic",): "micro", ("webcam",): "camera",
-    ("mk",): "minh", ("lk",): "lien ket", ("cal",): "goi dien", ("meeting",): "phong hoc", ("room",): "phong hoc", ("class",): "lop",
+    ("mk",): "minh", ("lk",): "lien ket", ("cal",): "goi dien", ("meeting",): "phong hoc",
+    ("room",): "phong hoc", ("class",): "lop",
     ("student",): "hoc sinh", ("parent",): "phu huynh", ("parents",): "phu huynh",
     ("help",): "tro giup", ("info",): "thong tin",
     # the same idea in several words
@@ -67,8 +68,15 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("bua", "nay"): "hom nay", ("bua", "ni"): "hom nay", ("bua", "qua"): "hom qua",
     ("bay", "gio"): "gio", ("thang", "nho"): "con", ("con", "nho"): "con", ("be", "nha"): "con",
     ("chau",): "con", ("bon", "tre"): "con",
-    ("lam", "the", "nao"): "lam sao", ("nhu", "the", "nao"): "sao", ("the", "nao"): "sao",
-    ("ra", "sao"): "sao", ("kieu", "gi"): "sao", ("cach", "nao"): "sao",
+    ("nhu", "the", "nao"): "nhu the nao", ("the", "nao"): "nhu the nao",
+    ("ra", "sao"): "nhu the nao", ("kieu", "gi"): "nhu the nao", ("cach", "nao"): "nhu the nao",
+    # short replies: one word for yes, no, hello and goodbye
+    ("yes",): "vang", ("yep",): "vang", ("chuan", "roi"): "dung roi", ("chinh", "xac"): "dung roi",
+    ("chac", "chan", "roi"): "dung roi", ("no",): "khong", ("nope",): "khong",
+    ("thoi", "khoi"): "khong can", ("khoi",): "khong can", ("bo", "qua"): "khong can",
+    ("alo",): "chao", ("hey",): "chao", ("he", "lo"): "chao", ("good", "morning"): "chao",
+    ("start",): "bat dau", ("goodbye",): "tam biet", ("bai", "bai"): "tam biet",
+    ("pp",): "tam biet", ("good", "night"): "chuc ngu ngon", ("menu",): "tro giup",
     ("duong", "link"): "link", ("duong", "dan"): "link",
     ("google", "meet"): "zoom", ("meet",): "zoom", ("microsoft", "teams"): "zoom",
     ("teams",): "zoom",

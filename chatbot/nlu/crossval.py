@@ -19,23 +19,18 @@ training augmentation), so every message is judged in four ways at most.
 from __future__ import annotations
 
 import random
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from chatbot.nlu.augment import typo_variant
-from chatbot.nlu.evaluation import TRAINING_NLU, is_correct
+from chatbot.nlu.evaluation import TRAINING_NLU, is_correct, load_training_examples
 from chatbot.nlu.model import ModelConfig, train_model
 from chatbot.nlu.text import ABBREVIATIONS, normalize
 
 GROUP_OVERLAP = 0.5
 TYPO_SEED = 7919
-_ENTITY_MARKUP = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -83,22 +78,10 @@ class CrossValidation:
 def style_of(text: str) -> str:
     """``abbreviated``, ``accented`` or ``unaccented`` (see the module docstring)."""
     lowered = text.lower()
-    if any(word in ABBREVIATIONS for word in _WORD.findall(lowered)):
+    words = "".join(ch if ch.isalpha() else " " for ch in lowered).split()
+    if any(word in ABBREVIATIONS for word in words):
         return "abbreviated"
     return "accented" if any(ord(ch) > 127 and ch.isalpha() for ch in lowered) else "unaccented"
-
-
-def _blocks(folder: Path) -> list[tuple[str, str | None, list[str]]]:
-    found = []
-    for path in sorted(folder.glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []) or []:
-            if "intent" not in block:
-                continue
-            group = (block.get("metadata") or {}).get("group")
-            lines = [line.strip()[2:].strip() for line in block["examples"].splitlines()
-                     if line.strip().startswith("- ")]
-            found.append((block["intent"], group, [_ENTITY_MARKUP.sub(r"\1", t) for t in lines]))
-    return found
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
@@ -129,8 +112,8 @@ def derived_groups(normalized: Sequence[str], threshold: float = GROUP_OVERLAP) 
 def load_grouped_examples(folder: Path = TRAINING_NLU) -> list[Example]:
     """Every training example with its paraphrase group and derived style."""
     by_intent: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
-    for intent, group, texts in _blocks(folder):
-        by_intent[intent].extend((text, group) for text in texts)
+    for case in load_training_examples(folder):
+        by_intent[case.intent].append((case.text, case.group))
     examples = []
     for intent, items in sorted(by_intent.items()):
         normalized = [normalize(text) for text, _ in items]
