@@ -24,8 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sklearn.pipeline import Pipeline
+
 from chatbot.nlu.augment import typo_variant
-from chatbot.nlu.evaluation import TRAINING_NLU, is_correct, load_training_examples
+from chatbot.nlu.evaluation import FALLBACK_INTENT, TRAINING_NLU, is_correct, load_training_examples
 from chatbot.nlu.model import ModelConfig, train_model
 from chatbot.nlu.text import ABBREVIATIONS, normalize
 
@@ -124,10 +126,24 @@ def load_grouped_examples(folder: Path = TRAINING_NLU) -> list[Example]:
     return examples
 
 
+def _predict(model: Pipeline, texts: list[str], fallback_threshold: float) -> list[str]:
+    """The model's intents, ``nlu_fallback`` below ``fallback_threshold`` (as Rasa's
+    FallbackClassifier does; right for an out-of-scope message, wrong for any other)."""
+    if not texts:
+        return []
+    probabilities = model.predict_proba(texts)
+    return [str(model.classes_[row.argmax()]) if row.max() >= fallback_threshold else FALLBACK_INTENT
+            for row in probabilities]
+
+
 def cross_validate(
-    examples: Sequence[Example], config: ModelConfig, folds: int = 5, typos: bool = True
+    examples: Sequence[Example],
+    config: ModelConfig,
+    folds: int = 5,
+    typos: bool = True,
+    fallback_threshold: float = 0.0,
 ) -> CrossValidation:
-    """Grouped, stratified ``folds``-fold cross-validation of the raw intent model."""
+    """Grouped, stratified ``folds``-fold cross-validation of the intent model."""
     from sklearn.model_selection import StratifiedGroupKFold
 
     labels = [e.intent for e in examples]
@@ -139,7 +155,8 @@ def cross_validate(
         model = train_model([examples[i].normalized for i in train_idx],
                             [labels[i] for i in train_idx], config)
         held = [examples[i] for i in test_idx]
-        for example, predicted in zip(held, model.predict([e.normalized for e in held]), strict=True):
+        predicted_held = _predict(model, [e.normalized for e in held], fallback_threshold)
+        for example, predicted in zip(held, predicted_held, strict=True):
             correct = is_correct(example.intent, str(predicted))
             result.intents.add(example.intent, correct)
             result.styles.add(example.style, correct)
@@ -149,7 +166,7 @@ def cross_validate(
             continue
         slipped = [(e, typo_variant(e.normalized, rng)) for e in held]
         slipped = [(e, t) for e, t in slipped if t != e.normalized]
-        predicted = model.predict([t for _, t in slipped]) if slipped else []
+        predicted = _predict(model, [t for _, t in slipped], fallback_threshold)
         for (example, text), label in zip(slipped, predicted, strict=True):
             correct = is_correct(example.intent, str(label))
             result.styles.add("typos", correct)
