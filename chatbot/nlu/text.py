@@ -48,11 +48,11 @@ ABBREVIATIONS: dict[str, str] = {
     "tkb": "thoi khoa bieu", "tk": "tai khoan", "pas": "mat khau", "pw": "mat khau",
     "pass": "mat khau", "password": "mat khau", "dn": "dang nhap", "dky": "dang ky",
     "dki": "dang ky", "sdt": "so dien thoai", "dt": "dien thoai", "cv": "cong van",
-    "qd": "quy dinh", "lq": "lien quan", "kq": "ket qua", "tl": "tra loi", "rep": "tra loi",
+    "qd": "quy dinh", "lq": "lien quan", "lk": "lien ket", "kq": "ket qua", "tl": "tra loi", "rep": "tra loi",
     "ib": "nhan tin", "ad": "admin",
     # people and pronouns
     "ng": "nguoi", "ngta": "nguoi ta", "mn": "moi nguoi", "mng": "moi nguoi",
-    "t": "toi", "tui": "toi", "mik": "minh", "mh": "minh", "mjk": "minh", "mjnh": "minh",
+    "t": "toi", "tui": "toi", "mik": "minh", "mk": "minh", "mh": "minh", "mjk": "minh", "mjnh": "minh",
     "e": "em", "c": "co", "cj": "chi", "b": "ban",
     # time
     "h": "gio", "bh": "bao gio", "bgio": "bao gio", "hnay": "hom nay", "hnai": "hom nay",
