@@ -29,6 +29,7 @@ class TestCase:
     text: str
     intent: str
     style: str
+    group: str | None = None  # paraphrase group (``metadata: {group: ...}``), if written
 
 
 @dataclass
@@ -72,12 +73,13 @@ def load_examples(path: Path, default_style: str = "unknown") -> list[TestCase]:
     for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
         if "intent" not in block:
             continue
-        style = (block.get("metadata") or {}).get("style", default_style)
+        metadata = block.get("metadata") or {}
+        style, group = metadata.get("style", default_style), metadata.get("group")
         for line in block["examples"].splitlines():
             line = line.strip()
             if line.startswith("- "):
                 text = _ENTITY_MARKUP.sub(r"\1", line[2:].strip())
-                cases.append(TestCase(text=text, intent=block["intent"], style=style))
+                cases.append(TestCase(text=text, intent=block["intent"], style=style, group=group))
     return cases
 
 

@@ -21,7 +21,7 @@ from chatbot.nlu.augment import augment
 class ModelConfig:
     """Hyper-parameters of the intent model; the defaults are the tuned values."""
 
-    c: float = 30.0
+    c: float = 100.0
     max_iter: int = 2000
     random_state: int = 42
     typo_copies: int = 2

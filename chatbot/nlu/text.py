@@ -3,6 +3,7 @@
 The result is lower-case, unaccented (``đ`` becomes ``d``), free of emoji and punctuation,
 with teencode and common abbreviations expanded into full unaccented words, so that
 "Con mình đc vào lớp onl ko ạ 🙏" and "con minh duoc vao lop online khong a" look alike.
+Regional words, loanwords, synonyms and dispatch items go through :mod:`chatbot.nlu.concepts`.
 No Rasa imports: the normaliser is plain Python, shared by the NLU component and tests.
 """
 
@@ -13,6 +14,7 @@ import unicodedata
 from itertools import groupby
 
 from chatbot.invite_codes import CODE_PATTERN, normalize_code
+from chatbot.nlu.concepts import fold_phrases, item_topics, regional_words
 
 INVITE_PLACEHOLDER = "invitecode"
 # Every pattern here runs on chat text and has a bounded width, so it runs in linear time
@@ -46,11 +48,11 @@ ABBREVIATIONS: dict[str, str] = {
     "tkb": "thoi khoa bieu", "tk": "tai khoan", "pas": "mat khau", "pw": "mat khau",
     "pass": "mat khau", "password": "mat khau", "dn": "dang nhap", "dky": "dang ky",
     "dki": "dang ky", "sdt": "so dien thoai", "dt": "dien thoai", "cv": "cong van",
-    "qd": "quy dinh", "lq": "lien quan", "kq": "ket qua", "tl": "tra loi", "rep": "tra loi",
+    "qd": "quy dinh", "lq": "lien quan", "lk": "lien ket", "kq": "ket qua", "tl": "tra loi", "rep": "tra loi",
     "ib": "nhan tin", "ad": "admin",
     # people and pronouns
     "ng": "nguoi", "ngta": "nguoi ta", "mn": "moi nguoi", "mng": "moi nguoi",
-    "t": "toi", "tui": "toi", "mik": "minh", "mh": "minh", "mjk": "minh", "mjnh": "minh",
+    "t": "toi", "tui": "toi", "mik": "minh", "mk": "minh", "mh": "minh", "mjk": "minh", "mjnh": "minh",
     "e": "em", "c": "co", "cj": "chi", "b": "ban",
     # time
     "h": "gio", "bh": "bao gio", "bgio": "bao gio", "hnay": "hom nay", "hnai": "hom nay",
@@ -126,8 +128,9 @@ def normalize(text: str) -> str:
     for emoji, word in EMOJI_WORDS.items():
         text = text.replace(emoji, word)
     text = _ITEM_DD.sub(f" {ITEM_DD_WORD} ", text.lower())
-    text = strip_diacritics(text)
+    text = strip_diacritics(regional_words(text))
     text = _NON_WORD.sub(" ", text)
     text = _WEEKDAY.sub(r"thu \1", text)
     text = _LETTER_DIGIT.sub(" ", text)
-    return " ".join(_expand(text.split()))
+    expanded = " ".join(_expand(item_topics(text.split())))
+    return " ".join(fold_phrases(expanded.split()))

@@ -25,8 +25,19 @@ from chatbot.nlu.text import INVITE_PLACEHOLDER, normalize, replace_invite_codes
         ("kooo", "khong"),
         ("xin chào 😀🎉", "xin chao"),
         ("bb nhé", "tam biet nhe"),
-        ("mục 1.4.đ", "muc 1 4 dj"),
-        ("mục 1.4.d", "muc 1 4 d"),
+        # a dispatch item keeps its numbers and gains its topic words
+        ("mục 1.4.đ", "muc 1 4 dj trang phuc khong gian gio giac"),
+        ("mục 1.4.d", "muc 1 4 d noi chuyen rieng viec rieng"),
+        # Southern and Central words, by their accented spelling only
+        ("con tui dô lớp hông", "con toi vao lop khong"),
+        ("răng rứa", "nhu the nao vay"),
+        ("điện thoại bị hỏng", "dien thoai bi hong"),
+        # English loanwords and synonyms fold into one form
+        ("cho xin link join lớp", "cho xin link vao lop"),
+        ("share pass acc", "chia se mat khau tai khoan"),
+        ("người tự xưng là cán bộ", "nguoi mao danh la can bo"),
+        ("tôi muốn hủy liên kết", "toi muon huylienket"),
+        ("cảm ơn, cấm bật cam", "cam on cam bat camera"),
         ("", ""),
         ("!!! ???", ""),
     ],
