@@ -48,9 +48,13 @@ class ActionPhoneConfirm(SafeAction):
     ) -> list[dict[str, Any]]:
         phone_id = entity_id(tracker, "phone_id")
         channel, external_id = sender(tracker)
-        shown = None
-        if phone_id is not None:
-            shown = await db(confirm_phone, channel, external_id, phone_id, now())
+        if phone_id is None:  # typed rather than pressed: the button names the number
+            dispatcher.utter_message(
+                text="Dạ, Quý phụ huynh vui lòng bấm nút «Đúng, số của tôi» dưới tin nhắn hỏi số "
+                "điện thoại để em ghi nhận đúng số ạ."
+            )
+            return []
+        shown = await db(confirm_phone, channel, external_id, phone_id, now())
         if shown is None:
             dispatcher.utter_message(
                 text="Dạ, em không tìm thấy số điện thoại này trong hồ sơ của gia đình ạ."

@@ -38,6 +38,13 @@ TYPED = {
     "ask_join_class": "làm sao để vào lớp học online",
     "broadcast_received": "đã nhận được thông báo",
     "mark_handled": "đã xử lý xong SC-2026-000123",
+    "report_absence": "cháu bị sốt, xin cho cháu nghỉ học hôm nay",
+    "absence_confirm": "vâng, gửi báo nghỉ cho cô giúp tôi",
+    "absence_cancel": "thôi đừng gửi báo nghỉ này",
+    "withdraw_absence": "tôi muốn rút lại báo nghỉ hôm qua",
+    "phone_confirm": "đúng là số của tôi ạ",
+    "phone_deny": "số đấy không phải của tôi",
+    "zns_opt_out": "gia đình không muốn nhận tin nhắn ZNS",
 }
 
 
