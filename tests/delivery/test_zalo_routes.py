@@ -352,3 +352,30 @@ async def test_each_zns_error_code(fakes: Fakes, spread: Spread, code: int) -> N
         assert first.route == "zns"
     with session_scope() as session:
         assert all(session.execute(select(ChatAccount.active)).scalars())
+
+
+def test_a_timetable_reminder_sends_no_paid_message_for_an_absent_child(spread: Spread) -> None:
+    from datetime import date, time
+
+    from chatbot.db.models import Absence, TimetableEntry
+    from chatbot.delivery.reminders import queue_due_reminders
+    from chatbot.settings import TIMEZONE
+
+    day = date(2026, 12, 2)
+    s = spread.students
+    with session_scope() as session:
+        class_id = session.execute(select(SchoolClass.id)).scalar_one()
+        session.add(TimetableEntry(class_id=class_id, weekday=day.weekday(), period=2, starts_at=time(13, 30),
+                                   ends_at=time(14, 15), subject="Toán"))
+        for roll in (4, 5):  # transaction template, ZNS to the phone
+            session.add(Absence(student_id=s[roll], class_id=class_id, day=day, periods=""))
+        session.flush()
+        now = datetime(2026, 12, 2, 13, 20, tzinfo=TIMEZONE)
+        (queued,) = queue_due_reminders(session, now=now, lead=timedelta(minutes=15))
+        rows = session.execute(
+            select(Delivery.student_id, Delivery.account_id, Delivery.route)
+            .where(Delivery.broadcast_id == queued.broadcast_id)
+        ).all()
+    assert not {s[4], s[5]} & {student for student, _, _ in rows}
+    assert spread.accounts["tx"] not in {account for _, account, _ in rows}
+    assert (s[10], None, "zns") in rows  # the sibling sharing 5's phone still gets its own
