@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from chatbot.db.engine import session_scope
 from chatbot.db.models import (
@@ -379,3 +379,18 @@ def test_a_timetable_reminder_sends_no_paid_message_for_an_absent_child(spread: 
     assert not {s[4], s[5]} & {student for student, _, _ in rows}
     assert spread.accounts["tx"] not in {account for _, account, _ in rows}
     assert (s[10], None, "zns") in rows  # the sibling sharing 5's phone still gets its own
+
+
+def test_progress_per_class_counts_phone_only_deliveries_in_their_class(spread: Spread) -> None:
+    from chatbot.delivery.receipts import broadcast_status
+
+    broadcast_id = send_notice(spread)
+    with session_scope() as session:
+        status = broadcast_status(session, broadcast_id)
+        phone_only = session.execute(
+            select(func.count()).where(Delivery.broadcast_id == broadcast_id, Delivery.account_id.is_(None))
+        ).scalar_one()
+    assert status is not None and phone_only == 3  # ZNS to 5's phone, 8 and 9 unreachable
+    assert list(status.by_class) == ["6A"]  # none of them under "—" (no class)
+    assert status.by_class["6A"].total == status.total.total == 9
+    assert status.by_class["6A"].failed == 2 and status.by_class["6A"].pending == 7
