@@ -11,8 +11,16 @@ from rich.console import Console
 from rich.table import Table
 
 from chatbot.cli.school import SchoolOption, check_period, day_option, fail, resolve_school
+from chatbot.cli.zalo import reach_table
 from chatbot.db.engine import session_scope
-from chatbot.school.city import CityFigures, city_figures, summary_rows, write_city_xlsx
+from chatbot.school.city import (
+    NO_ROUTE_HEADER,
+    SUMMARY_HEADERS,
+    CityFigures,
+    city_figures,
+    summary_rows,
+    write_city_xlsx,
+)
 from chatbot.school.report_letter import write_letter
 from chatbot.school.reporting import ReportError, build_report, write_report
 from chatbot.school.status import rate
@@ -36,15 +44,17 @@ def city_report(start: date, end: date, out_dir: Path) -> None:
 
 def city_table(figures: CityFigures) -> Table:
     period = f"{figures.date_from:%d/%m/%Y}–{figures.date_to:%d/%m/%Y}"
-    table = Table("Trường", "Sĩ số", "Đã kết nối", "Đã xác nhận", "Mất liên lạc", "Báo nghỉ", "Sự vụ",
-                  "Số bị mạo danh", "Đã xử lý", "Xử lý (giờ)", title=f"Toàn thành phố, {period}")
+    table = Table("Trường", "Sĩ số", "Đã kết nối", "Đã xác nhận", "Mất liên lạc", "Không kênh nào",
+                  "Báo nghỉ", "Sự vụ", "Số bị mạo danh", "Đã xử lý", "Xử lý (giờ)",
+                  title=f"Toàn thành phố, {period}")
+    no_route = SUMMARY_HEADERS.index(NO_ROUTE_HEADER)
     table.columns[0].no_wrap = True  # a school's code stays whole in a narrow terminal
     for row in summary_rows(figures):
         code, name, students, linked, _, acknowledged, _, unreachable, absences, numbers = row[:10]
         total, handled, hours = row[-4], row[-3], row[-2]
         table.add_row(str(code or name), str(students), f"{linked} ({percent(linked, students)})",
-                      f"{acknowledged} ({percent(acknowledged, students)})", str(unreachable), str(absences),
-                      str(total), str(numbers), str(handled), str(hours))
+                      f"{acknowledged} ({percent(acknowledged, students)})", str(unreachable),
+                      str(row[no_route]), str(absences), str(total), str(numbers), str(handled), str(hours))
     return table
 
 
@@ -88,6 +98,7 @@ def register(app: typer.Typer) -> None:
                    f"đã xử lý: {term.handled}/{len(term.incidents)}")
         typer.echo(f"  Gia đình đã kết nối: {term.linked}/{term.students} · "
                    f"đã xác nhận nội quy: {term.acknowledged}/{term.students}")
+        Console().print(reach_table(term.reach))
         typer.echo(f"  Excel: {xlsx_path}")
         typer.echo(f"  Văn bản (Word, thể thức Nghị định 30/2020/NĐ-CP): {docx_path}")
         typer.echo(f"  Văn bản (Markdown): {md_path}")

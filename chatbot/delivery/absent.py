@@ -1,5 +1,6 @@
-"""Whom a class reminder skips: families whose every child in the class has an absence notice
-for that lesson (the notices themselves are :mod:`chatbot.school.absences`)."""
+"""Whom a class reminder skips: children with an absence notice for that lesson (their families
+get no paid message) and accounts whose every child in the class is absent (the notices
+themselves are :mod:`chatbot.school.absences`)."""
 
 from __future__ import annotations
 
@@ -15,18 +16,23 @@ def parse_periods(stored: str) -> tuple[int, ...]:
     return tuple(int(p) for p in stored.split(",") if p.isdigit())
 
 
-def absent_accounts(session: Session, class_id: int, day: date, period: int | None) -> set[int]:
-    """Accounts whose every child in the class is absent at ``period`` of ``day`` (reminders skip them)."""
+def absent_students(session: Session, class_id: int, day: date, period: int | None) -> set[int]:
+    """Students of the class with an absence notice (not withdrawn) for ``period`` of ``day``."""
     absences = session.execute(
         select(Absence.student_id, Absence.periods).where(
             Absence.class_id == class_id, Absence.day == day, Absence.withdrawn_at.is_(None)
         )
     ).all()
-    absent = {
+    return {
         student
         for student, periods in absences
         if not periods or (period is not None and period in parse_periods(periods))
     }
+
+
+def absent_accounts(session: Session, class_id: int, day: date, period: int | None) -> set[int]:
+    """Accounts whose every child in the class is absent at ``period`` of ``day`` (reminders skip them)."""
+    absent = absent_students(session, class_id, day, period)
     if not absent:
         return set()
     links = session.execute(

@@ -163,7 +163,9 @@ def broadcast_status(session: Session, broadcast_id: int) -> Status | None:
     rows = session.execute(
         select(Delivery.id, Delivery.status, Delivery.acknowledged_at, SchoolClass.name)
         .outerjoin(AccountLink, AccountLink.account_id == Delivery.account_id)
-        .outerjoin(Student, Student.id == AccountLink.student_id)
+        # An account counts in each of its children's classes; a phone-only delivery (ZNS, no
+        # account) in the class of the student it was sent for.
+        .outerjoin(Student, Student.id == func.coalesce(AccountLink.student_id, Delivery.student_id))
         .outerjoin(SchoolClass, SchoolClass.id == Student.class_id)
         .where(Delivery.broadcast_id == broadcast_id)
     ).all()

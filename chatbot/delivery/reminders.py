@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from chatbot.db.engine import session_scope
 from chatbot.db.models import BroadcastKind, Holiday, School, SchoolClass, TimetableEntry
-from chatbot.delivery.absent import absent_accounts, period_of_entry
+from chatbot.delivery.absent import absent_accounts, absent_students, period_of_entry
 from chatbot.delivery.audience import class_families, class_recipients
 from chatbot.delivery.outbox import Queued, broadcast_exists, queue_broadcast, utcnow
 from chatbot.delivery.periodic import run_periodically
@@ -107,6 +107,12 @@ def present_recipients(session: Session, due: DueSession) -> list[int]:
     return [account for account in class_recipients(session, due.class_id) if account not in absent]
 
 
+def present_families(session: Session, due: DueSession) -> list[int]:
+    """The class's students (families for paid routes), less those with an absence notice."""
+    absent = absent_students(session, due.class_id, due.day, period_of_entry(session, due.entry_id, due.day))
+    return [student for student in class_families(session, due.class_id) if student not in absent]
+
+
 def queue_due_reminders(
     session: Session, now: datetime | None = None, lead: timedelta | None = None
 ) -> list[Queued]:
@@ -129,7 +135,7 @@ def queue_due_reminders(
             sender=SENDER,
             school_id=due.school_id,
             now=now,
-            families=class_families(session, due.class_id),
+            families=present_families(session, due),
         )
         if queued.created:
             created.append(queued)

@@ -1,9 +1,10 @@
 """The education office's view of the city: every school's figures side by side, and the sum.
 
 Per school: families linked and acknowledged, families no longer reachable, the families'
-absence notices (counted, never named), incidents by kind (impersonation reports among them)
-and the phone numbers those name, reports handled and how fast, and which of its own channels
-it has. The figures come from each school's own period report
+absence notices (counted, never named), families reachable by each route today (Telegram,
+Zalo Bot, Zalo inside the window, transaction template, ZNS, none), incidents by kind
+(impersonation reports among them) and the phone numbers those name, reports handled and how
+fast, and which of its own channels it has. The figures come from each school's own period report
 (:func:`chatbot.school.reporting.build_report`), so the city's totals are exactly the sum of
 what the schools report.
 """
@@ -22,8 +23,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatbot.db.models import IncidentKind, IncidentStatus, School, SchoolChannel
+from chatbot.delivery.reach import REACH_COLUMNS, REACH_LABELS
 from chatbot.school.incidents_admin import KIND_LABELS
-from chatbot.school.reporting import TermReport, build_report, kind_table, numbers_table, onboarding_table
+from chatbot.school.reporting import (
+    TermReport,
+    build_report,
+    kind_table,
+    numbers_table,
+    onboarding_table,
+    reach_table,
+)
 from chatbot.school.spreadsheets import Cell, fill_sheet
 from chatbot.school.status import rate
 
@@ -44,6 +53,7 @@ class SchoolFigures:
     channels: tuple[str, ...] = ()
     absences: int = 0  # the families' absence notices for days of the period
     scam_numbers: int = 0  # phone numbers named by impersonation reports (campaigns)
+    reach: dict[str, int] = field(default_factory=dict)  # REACH_COLUMNS → families, today
     report: TermReport | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -60,6 +70,9 @@ class CityFigures:
 
     def total(self, name: str) -> int:
         return sum(getattr(s, name) for s in self.schools)
+
+    def reach_total(self, column: str) -> int:
+        return sum(s.reach.get(column, 0) for s in self.schools)
 
     def incidents(self) -> dict[IncidentKind, int]:
         counts: Counter[IncidentKind] = Counter()
@@ -97,6 +110,7 @@ def school_figures(report: TermReport, channels: tuple[str, ...] = ()) -> School
         channels=channels,
         absences=report.absences,
         scam_numbers=len(report.scam_numbers),
+        reach=report.reach_totals(),
         report=report,
     )
 
@@ -123,9 +137,11 @@ def city_figures(
     )
 
 
+NO_ROUTE_HEADER = f"Liên lạc: {REACH_LABELS['none']}"
 SUMMARY_HEADERS = [
     "Mã trường", "Trường", "Sĩ số", "Gia đình đã kết nối", "Tỉ lệ kết nối", "Đã xác nhận nội quy",
     "Tỉ lệ xác nhận", "Không còn liên lạc được", "Báo nghỉ qua trợ lý", "Số điện thoại bị báo mạo danh",
+    *(f"Liên lạc: {REACH_LABELS[column]}" for column in REACH_COLUMNS),  # the last is NO_ROUTE_HEADER
     *KIND_LABELS.values(), "Tổng sự vụ", "Đã xử lý",
     "Thời gian xử lý (giờ, trung vị)", "Kênh riêng",
 ]
@@ -141,6 +157,7 @@ def summary_rows(city: CityFigures) -> list[list[Cell]]:
         rows.append([
             s.code, s.name, s.students, s.linked, rate(s.linked, s.students), s.acknowledged,
             rate(s.acknowledged, s.students), s.unreachable, s.absences, s.scam_numbers,
+            *(s.reach.get(column, 0) for column in REACH_COLUMNS),
             *(s.incidents[k] for k in KIND_LABELS),
             s.incident_total, s.handled, hours_cell(s.median_hours_to_handle), ", ".join(s.channels),
         ])
@@ -149,7 +166,8 @@ def summary_rows(city: CityFigures) -> list[list[Cell]]:
     rows.append([
         "", "Toàn thành phố", students, linked, rate(linked, students), acknowledged,
         rate(acknowledged, students), city.total("unreachable"), city.total("absences"),
-        city.total("scam_numbers"), *(kinds[k] for k in KIND_LABELS),
+        city.total("scam_numbers"), *(city.reach_total(column) for column in REACH_COLUMNS),
+        *(kinds[k] for k in KIND_LABELS),
         sum(kinds.values()), city.total("handled"), hours_cell(city.median_hours_to_handle), "",
     ])
     return rows
@@ -166,8 +184,8 @@ def _sheet_title(code: str, used: set[str]) -> str:
 
 
 def city_workbook(city: CityFigures) -> Workbook:
-    """A summary sheet of every school, then one sheet per school (classes, incidents by kind,
-    impersonation reports by phone number)."""
+    """A summary sheet of every school, then one sheet per school (classes, reach by route,
+    incidents by kind, impersonation reports by phone number)."""
     workbook = Workbook()
     summary = workbook.active
     summary.title = SUMMARY_SHEET
@@ -179,7 +197,7 @@ def city_workbook(city: CityFigures) -> Workbook:
         sheet = workbook.create_sheet(_sheet_title(school.code, used))
         classes = onboarding_table(school.report)
         fill_sheet(sheet, classes.headers, classes.rows, percent_columns=classes.percent_columns)
-        for table in (kind_table(school.report), numbers_table(school.report)):
+        for table in (reach_table(school.report), kind_table(school.report), numbers_table(school.report)):
             sheet.append([])
             sheet.append(table.headers)
             for row in table.rows:

@@ -3,7 +3,9 @@
 The dispatch asks schools to report "khi có sự vụ đột xuất và định kì vào dịp sơ kết, tổng
 kết năm học": incidents (section 2) and impersonation scams (section 3) by type, class and
 status with the actions taken, and how far families were informed (1.2.b, 1.2.d): accounts
-linked and rules acknowledged per class, as of the period's last day. Written as an XLSX
+linked and rules acknowledged per class, as of the period's last day; and, per class, how many
+families each route reaches on the day the report is made (:func:`chatbot.delivery.reach.class_reach`:
+Telegram, Zalo Bot, Zalo inside the 7-day window, transaction template, ZNS, none). Written as an XLSX
 workbook (one sheet per table, with native charts), a Markdown letter and a Word letter in the
 administrative layout (:mod:`chatbot.school.report_letter`) with the same figures.
 """
@@ -36,6 +38,7 @@ from chatbot.db.models import (
     School,
 )
 from chatbot.delivery.audience import describe
+from chatbot.delivery.reach import REACH_COLUMNS, REACH_LABELS, ClassReach, class_reach
 from chatbot.school.absences import count_between
 from chatbot.school.contacts import Campaign, campaigns
 from chatbot.school.incidents_admin import (
@@ -82,6 +85,7 @@ class TermReport:
     broadcasts: list[BroadcastLine]
     absences: int = 0  # families' absence notices for days of the period (not withdrawn)
     scam_numbers: list[Campaign] = field(default_factory=list)  # impersonation reports by number
+    reach: list[ClassReach] = field(default_factory=list)  # families per route, on the day it is made
 
     @property
     def safety_incidents(self) -> list[IncidentReport]:
@@ -107,6 +111,10 @@ class TermReport:
     def handled(self) -> int:
         return sum(1 for i in self.incidents if i.status is IncidentStatus.HANDLED)
 
+    def reach_totals(self) -> dict[str, int]:
+        """Families of the whole school per route (``REACH_COLUMNS``)."""
+        return {column: sum(c.counts.get(column, 0) for c in self.reach) for column in REACH_COLUMNS}
+
 
 @dataclass(frozen=True)
 class Table:
@@ -122,17 +130,19 @@ def build_report(
     if date_from > date_to:
         raise ReportError(f"ngày bắt đầu {date_from:%d/%m/%Y} sau ngày kết thúc {date_to:%d/%m/%Y}")
     end = local_start(date_to + timedelta(days=1))
+    now = now or datetime.now(timezone.utc)
     return TermReport(
         school_name=school.name,
         school_code=school.code,
         date_from=date_from,
         date_to=date_to,
-        generated_at=now or datetime.now(timezone.utc),
+        generated_at=now,
         classes=class_statuses(session, school, as_of=end),
         incidents=find_incidents(session, school, IncidentFilter(date_from=date_from, date_to=date_to)),
         broadcasts=_broadcasts(session, school, local_start(date_from), end),
         absences=count_between(session, school.id, date_from, date_to),
         scam_numbers=campaigns(session, school.id, since=local_start(date_from), until=end),
+        reach=class_reach(session, now, school.id),
     )
 
 
@@ -168,6 +178,21 @@ def onboarding_table(report: TermReport) -> Table:
     headers = ["Lớp", "Giáo viên chủ nhiệm", "Sĩ số", "Gia đình đã kết nối", "Tỉ lệ kết nối",
                "Đã xác nhận nội quy", "Tỉ lệ xác nhận"]
     return Table("Kết nối theo lớp", headers, rows, (4, 6))
+
+
+REACH_TITLE = "Liên lạc theo kênh"
+
+
+def reach_table(report: TermReport) -> Table:
+    """Per class: families reachable by each route (the best one each has) and not at all."""
+    rows: list[list[Cell]] = [
+        [c.class_name, *(c.counts.get(column, 0) for column in REACH_COLUMNS), c.families]
+        for c in report.reach
+    ]
+    totals = report.reach_totals()
+    rows.append(["Toàn trường", *totals.values(), sum(totals.values())])
+    headers = ["Lớp", *(REACH_LABELS[column] for column in REACH_COLUMNS), "Số gia đình"]
+    return Table(REACH_TITLE, headers, rows)
 
 
 def _status_counts(incidents: Sequence[IncidentReport]) -> list[Cell]:
@@ -240,6 +265,7 @@ def summary_rows(report: TermReport) -> list[list[Cell]]:
         ["Gia đình đã kết nối với trợ lý", share_text(report.linked, report.students)],
         [f"Đã xác nhận nội quy (phiên bản {RULES_VERSION})",
          share_text(report.acknowledged, report.students)],
+        ["Gia đình chưa liên lạc được qua kênh nào (ngày lập)", report.reach_totals()["none"]],
         ["Thông báo đã gửi đến gia đình", len(report.broadcasts)],
         ["Sự vụ mất an ninh, an toàn (mục 2)", len(report.safety_incidents)],
         ["Báo cáo mạo danh, lừa đảo (mục 3)", len(report.scams)],
@@ -262,6 +288,7 @@ def tables(report: TermReport) -> list[Table]:
     return [
         Table("Tổng hợp", ["Nội dung", "Số liệu"], summary_rows(report)),
         onboarding_table(report),
+        reach_table(report),
         kind_table(report),
         class_table(report),
         incident_table("Sự vụ (mục 2)", report.safety_incidents),
@@ -391,6 +418,10 @@ def render_markdown(report: TermReport) -> str:
         f"- Số thông báo đã gửi đến gia đình trong kỳ: {len(report.broadcasts)}.",
         "",
         _markdown_table(onboarding_table(report)),
+        "",
+        f"Liên lạc được với gia đình qua kênh nào (mỗi gia đình một kênh tốt nhất, ngày {made_on(report)}):",
+        "",
+        _markdown_table(reach_table(report)),
         "",
         "### 2. Sự vụ mất an ninh, an toàn trong dạy, học trực tuyến (mục 2 của công văn)",
         "",

@@ -19,7 +19,7 @@ from chatbot.delivery.outbound import load_senders
 from chatbot.delivery.reminders import queue_due_reminders
 from chatbot.delivery.worker import DeliveryWorker, WorkerOptions
 from chatbot.school.accounts import LinkStatus, load_account, redeem_code
-from chatbot.school.city import SUMMARY_SHEET, city_figures, city_xlsx_bytes
+from chatbot.school.city import NO_ROUTE_HEADER, SUMMARY_HEADERS, SUMMARY_SHEET, city_figures, city_xlsx_bytes
 from chatbot.school.incidents import ClassProblem, classes_for_report
 from chatbot.school.invites import issue_invite
 from tests.city.conftest import RATE, DemoSchool, add_school, first_lesson, link_family
@@ -169,6 +169,16 @@ def test_the_office_figures_add_up(schools: dict[str, DemoSchool]) -> None:
     assert workbook.sheetnames == [SUMMARY_SHEET, "THCS-A", "THCS-B"]
     summary = list(workbook[SUMMARY_SHEET].iter_rows(values_only=True))
     assert summary[-1][1] == "Toàn thành phố" and summary[-1][3] == 14
+    # Families per route today: every family counted once, in its best route.
+    assert by_code["THCS-A"].reach["telegram"] == 10 and by_code["THCS-B"].reach["zalo_cs"] == 4
+    assert all(sum(s.reach.values()) == s.students for s in city.schools)
+    none = SUMMARY_HEADERS.index(NO_ROUTE_HEADER)
+    size = FAMILIES + 4
+    assert [row[none] for row in summary[1:]] == [size - 10, size - 4, 2 * size - 14]
+    telegram = SUMMARY_HEADERS.index("Liên lạc: Telegram")
+    assert summary[-1][telegram] == 10
+    school_a = list(workbook["THCS-A"].iter_rows(values_only=True))
+    assert ("Toàn trường", 10, 0, 0, 0, 0, size - 10, size) in school_a
 
 
 def test_an_unlinked_family_on_a_school_bot_reports_only_about_that_school(

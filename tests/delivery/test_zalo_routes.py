@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from chatbot.db.engine import session_scope
 from chatbot.db.models import (
@@ -352,3 +352,45 @@ async def test_each_zns_error_code(fakes: Fakes, spread: Spread, code: int) -> N
         assert first.route == "zns"
     with session_scope() as session:
         assert all(session.execute(select(ChatAccount.active)).scalars())
+
+
+def test_a_timetable_reminder_sends_no_paid_message_for_an_absent_child(spread: Spread) -> None:
+    from datetime import date, time
+
+    from chatbot.db.models import Absence, TimetableEntry
+    from chatbot.delivery.reminders import queue_due_reminders
+    from chatbot.settings import TIMEZONE
+
+    day = date(2026, 12, 2)
+    s = spread.students
+    with session_scope() as session:
+        class_id = session.execute(select(SchoolClass.id)).scalar_one()
+        session.add(TimetableEntry(class_id=class_id, weekday=day.weekday(), period=2, starts_at=time(13, 30),
+                                   ends_at=time(14, 15), subject="Toán"))
+        for roll in (4, 5):  # transaction template, ZNS to the phone
+            session.add(Absence(student_id=s[roll], class_id=class_id, day=day, periods=""))
+        session.flush()
+        now = datetime(2026, 12, 2, 13, 20, tzinfo=TIMEZONE)
+        (queued,) = queue_due_reminders(session, now=now, lead=timedelta(minutes=15))
+        rows = session.execute(
+            select(Delivery.student_id, Delivery.account_id, Delivery.route)
+            .where(Delivery.broadcast_id == queued.broadcast_id)
+        ).all()
+    assert not {s[4], s[5]} & {student for student, _, _ in rows}
+    assert spread.accounts["tx"] not in {account for _, account, _ in rows}
+    assert (s[10], None, "zns") in rows  # the sibling sharing 5's phone still gets its own
+
+
+def test_progress_per_class_counts_phone_only_deliveries_in_their_class(spread: Spread) -> None:
+    from chatbot.delivery.receipts import broadcast_status
+
+    broadcast_id = send_notice(spread)
+    with session_scope() as session:
+        status = broadcast_status(session, broadcast_id)
+        phone_only = session.execute(
+            select(func.count()).where(Delivery.broadcast_id == broadcast_id, Delivery.account_id.is_(None))
+        ).scalar_one()
+    assert status is not None and phone_only == 3  # ZNS to 5's phone, 8 and 9 unreachable
+    assert list(status.by_class) == ["6A"]  # none of them under "—" (no class)
+    assert status.by_class["6A"].total == status.total.total == 9
+    assert status.by_class["6A"].failed == 2 and status.by_class["6A"].pending == 7

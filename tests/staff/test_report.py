@@ -18,8 +18,10 @@ from chatbot.db.models import (
     DeliveryStatus,
     IncidentKind,
     IncidentStatus,
+    ParentPhone,
     School,
 )
+from chatbot.delivery.zalo_templates import set_template
 from chatbot.school.demo import load_demo
 from chatbot.school.incidents import KIND_LABELS
 from chatbot.school.reporting import (
@@ -27,6 +29,7 @@ from chatbot.school.reporting import (
     build_report,
     class_table,
     kind_table,
+    reach_table,
     render_markdown,
     write_report,
 )
@@ -66,8 +69,16 @@ def term_activity() -> None:
                                  acknowledged_at=IN_TERM if index == 0 else None))
 
 
+def phone_only_family() -> None:
+    """6B's first family has no chat account, only a phone on the roster and a ZNS template."""
+    with session_scope() as session:
+        session.add(ParentPhone(student_id=student(session, "6B", 1).id, phone="+84912340001", position=0))
+        set_template(session, "class_reminder", "zns", "248001", "content:text:400")
+
+
 def test_report_figures_and_files(any_db: str, tmp_path: Path) -> None:
     term_activity()
+    phone_only_family()
     with session_scope() as session:
         school = session.scalars(select(School)).one()
         report = build_report(session, school, date(2026, 9, 1), date(2026, 12, 31))
@@ -82,11 +93,18 @@ def test_report_figures_and_files(any_db: str, tmp_path: Path) -> None:
         by_class = {row[0]: row for row in class_table(report).rows}
         assert by_class["6A"][-3:] == [2, 1, 1] and by_class["Không rõ lớp"][-3:] == [1, 0, 1]
         assert [(b.recipients, b.delivered, b.confirmed) for b in report.broadcasts] == [(3, 2, 1)]
+        reach = {row[0]: row[1:] for row in reach_table(report).rows}
+        # Telegram, Zalo Bot, Zalo in the window, transaction template, ZNS, none; families
+        assert reach["6A"] == [3, 0, 0, 0, 0, 27, 30]
+        assert reach["6B"] == [0, 0, 0, 0, 1, 29, 30]
+        assert reach["7A"] == [1, 0, 0, 0, 0, 29, 30]  # today's reach, whenever it linked
+        assert reach["Toàn trường"] == [4, 0, 0, 0, 1, 235, 240]
         xlsx_path, md_path = write_report(report, tmp_path)
 
     assert xlsx_path.name == "bao-cao-THCS-HOASEN-20260901-20261231.xlsx"
     workbook = load_workbook(xlsx_path)
-    assert workbook.sheetnames == ["Tổng hợp", "Kết nối theo lớp", "Sự vụ theo loại", "Sự vụ theo lớp",
+    assert workbook.sheetnames == ["Tổng hợp", "Kết nối theo lớp", "Liên lạc theo kênh", "Sự vụ theo loại",
+                                   "Sự vụ theo lớp",
                                    "Sự vụ (mục 2)", "Mạo danh, lừa đảo (mục 3)", "Mạo danh theo số",
                                    "Thông báo đã gửi"]
     classes = workbook["Kết nối theo lớp"]
@@ -94,6 +112,14 @@ def test_report_figures_and_files(any_db: str, tmp_path: Path) -> None:
                                              "Tỉ lệ kết nối", "Đã xác nhận nội quy", "Tỉ lệ xác nhận"]
     assert [c.value for c in classes[2]] == ["6A", "Nguyễn Thị Lan", 30, 3, 0.1, 2, 2 / 30]
     assert classes["E2"].number_format == "0.0%"
+    by_route = workbook["Liên lạc theo kênh"]
+    assert [c.value for c in by_route[1]] == [
+        "Lớp", "Telegram", "Zalo Bot", "Zalo trong 7 ngày", "Zalo tin giao dịch", "ZNS",
+        "Không liên lạc được", "Số gia đình",
+    ]
+    assert [c.value for c in by_route[3]] == ["6B", 0, 0, 0, 0, 1, 29, 30]
+    summary = {row[0]: row[1] for row in workbook["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Gia đình chưa liên lạc được qua kênh nào (ngày lập)"] == 235
     notices = workbook["Thông báo đã gửi"]
     assert [c.value for c in notices[2]][1:] == ["Lớp 6A", "Nhắc phụ huynh đọc nội quy", 3, 2, 1]
     assert notices.max_row == 2  # alerts to teachers and class reminders are not announcements
@@ -109,6 +135,7 @@ def test_report_figures_and_files(any_db: str, tmp_path: Path) -> None:
     assert "Tình trạng: đã xử lý: Đổi mật khẩu phòng học, báo Công an phường." in text
     assert "Mạo danh Sở GDĐT \\| bán tài liệu" in text  # a pipe cannot break the table
     assert "SV-004" not in text
+    assert "| 6B | 0 | 0 | 0 | 0 | 1 | 29 | 30 |" in text
 
 
 def test_report_of_a_quiet_period(demo_db: str) -> None:
@@ -124,6 +151,8 @@ def test_report_command(demo_db: str, runner: CliRunner, tmp_path: Path) -> None
     result = runner.invoke(app, ["report", "--from", "01/09/2026", "--to", "2027-01-15", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "Gia đình đã kết nối: 0/240" in result.output
+    reach = result.output.split("Toàn trường")[-1].split()
+    assert "Liên lạc được với gia đình qua tuyến nào" in result.output and "240" in reach  # none reachable
     assert sorted(p.name for p in out.iterdir()) == [
         "bao-cao-THCS-HOASEN-20260901-20270115.docx", "bao-cao-THCS-HOASEN-20260901-20270115.md",
         "bao-cao-THCS-HOASEN-20260901-20270115.xlsx",
