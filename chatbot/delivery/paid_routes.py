@@ -19,6 +19,7 @@ from chatbot.db.models import Delivery
 from chatbot.delivery import budget, outbox
 from chatbot.delivery.outbound import SendResult, TemplateMessage
 from chatbot.delivery.routes import ROUTE_LABELS, Route, next_route, price_vnd
+from chatbot.delivery.staff_alerts import queue_staff_alert
 from chatbot.delivery.zalo_follow import set_following
 from chatbot.delivery.zalo_templates import (
     disable_template,
@@ -29,7 +30,6 @@ from chatbot.delivery.zalo_templates import (
     usable,
     values,
 )
-from chatbot.school.alerts import queue_staff_alert
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ one account. Both are idempotent by key: queuing the same key again returns the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,36 +14,11 @@ from sqlalchemy.orm import Session
 from chatbot.alert_keys import MARK_HANDLED_INTENT as MARK_HANDLED_INTENT
 from chatbot.alert_keys import alert_buttons as alert_buttons_for_key
 from chatbot.alert_keys import incident_alert_key as incident_alert_key
-from chatbot.db.models import Broadcast, BroadcastKind, ChatAccount, SchoolClass, StaffMember, StaffRole
-from chatbot.delivery.outbox import queue_broadcast
-
-SENDER = "assistant"
-
-
-def _queue(
-    session: Session,
-    *,
-    accounts: Sequence[ChatAccount],
-    text: str,
-    idempotency_key: str,
-    school_id: int | None,
-    audience: str,
-    urgent: bool,
-    now: datetime | None = None,
-) -> Broadcast | None:
-    """Queue through the delivery outbox; no broadcast is made when nobody can receive it."""
-    existing = session.execute(
-        select(Broadcast).where(Broadcast.idempotency_key == idempotency_key)
-    ).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    if not accounts:
-        return None
-    queued = queue_broadcast(
-        session, key=idempotency_key, kind=BroadcastKind.ALERT, audience=audience, text=text,
-        account_ids=[a.id for a in accounts], sender=SENDER, school_id=school_id, urgent=urgent, now=now,
-    )
-    return session.get(Broadcast, queued.broadcast_id)
+from chatbot.db.models import Broadcast, ChatAccount, SchoolClass
+from chatbot.delivery.staff_alerts import SENDER as SENDER
+from chatbot.delivery.staff_alerts import queue_staff_alert as queue_staff_alert
+from chatbot.delivery.staff_alerts import queue_to_accounts
+from chatbot.delivery.staff_alerts import staff_accounts as staff_accounts
 
 
 def homeroom_accounts(session: Session, class_id: int) -> list[ChatAccount]:
@@ -72,7 +46,7 @@ def queue_alert(
     school_class = session.get(SchoolClass, class_id)
     if school_class is None:
         return None
-    return _queue(
+    return queue_to_accounts(
         session,
         accounts=homeroom_accounts(session, class_id),
         text=text,
@@ -90,7 +64,7 @@ def queue_notice(
     """A message to one account (e.g. a reporter told their report was handled)."""
     account = session.get(ChatAccount, account_id)
     accounts = [account] if account is not None and account.active else []
-    return _queue(
+    return queue_to_accounts(
         session,
         accounts=accounts,
         text=text,
@@ -101,24 +75,6 @@ def queue_notice(
     )
 
 
-def staff_accounts(session: Session) -> list[ChatAccount]:
-    """Active chat accounts of school staff (role "staff": the principal, the office)."""
-    return list(
-        session.execute(
-            select(ChatAccount)
-            .join(StaffMember, ChatAccount.staff_member_id == StaffMember.id)
-            .where(StaffMember.role == StaffRole.STAFF, ChatAccount.active.is_(True))
-            .order_by(ChatAccount.id)
-        ).scalars()
-    )
-
-
-def queue_staff_alert(session: Session, *, text: str, idempotency_key: str) -> Broadcast | None:
-    """A message to every staff account (no one school's: e.g. an attack on invite codes)."""
-    return _queue(
-        session, accounts=staff_accounts(session), text=text, idempotency_key=idempotency_key,
-        school_id=None, audience="staff", urgent=False,
-    )
 
 
 def notice_audience(account_id: int) -> str:
