@@ -42,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fakes, run as a script
 
-from _common import cpu_model  # noqa: E402
+from _common import cpu_model, replace_section  # noqa: E402
 from aiohttp import web  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -301,14 +301,7 @@ def record(body: str) -> None:
         "engineers' test runs during the measurement.\n"
         f"{END}\n"
     )
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        updated = before + section + ("\n" + after if after else "")
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(updated, encoding="utf-8")
+    replace_section(RESULTS, START, END, section)
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fakes, run as a script
 
-from _common import cpu_model  # noqa: E402
+from _common import cpu_model, replace_section  # noqa: E402
 from aiohttp import web  # noqa: E402
 from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
@@ -287,14 +287,7 @@ def report(runs: list[Run], schools: int, families: int, database: str) -> str:
 def record(body: str, note: str) -> None:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     section = f"{START}\n## The city (bench/bench_city.py)\n\nRun {stamp}. {note}\n\n{body}\n{END}\n"
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        updated = before + section + ("\n" + after if after else "")
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(updated, encoding="utf-8")
+    replace_section(RESULTS, START, END, section)
 
 
 def main() -> None:

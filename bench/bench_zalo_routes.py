@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.fakes, run as a script
 
-from _common import cpu_model  # noqa: E402
+from _common import cpu_model, replace_section  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from chatbot.db.engine import reset_engine, session_scope  # noqa: E402
@@ -263,14 +263,7 @@ def record(body: str) -> None:
         "message: claim, budget reservation, result).\n"
         f"{END}\n"
     )
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        updated = before + section + ("\n" + after if after else "")
-    else:
-        updated = current.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(updated, encoding="utf-8")
+    replace_section(RESULTS, START, END, section)
 
 
 def main() -> None:
