@@ -46,7 +46,6 @@ from chatbot.delivery.outbound import Button, OutboundMessage, Sender, SendResul
 from chatbot.delivery.paid_routes import PaidPrep, after_failure, fall_through, prepare_paid
 from chatbot.delivery.quiet_hours import hold
 from chatbot.delivery.receipts import receipt_button
-from chatbot.delivery.routes import SENDER_OF, Route
 from chatbot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -319,8 +318,8 @@ class DeliveryWorker:
         if not item.account_active:
             await self._record(item, Outcome.FAILED, "account inactive", count_attempt=False)
             return
-        lane_key = self._lane_of(item)
-        if lane_key is None:
+        lane_key = lane(item.channel, item.external_id)
+        if lane_key not in self.senders:
             # A school's own bot this worker has no credentials for (removed, or not readable).
             await self._retry_or_fail(item, "no channel configured for this school's bot")
             return
@@ -341,7 +340,7 @@ class DeliveryWorker:
             if prep.price:
                 await self._db_retrying(after_failure, item, SendResult(ok=False), prep, self.clock())
             return  # stopping before the send began: the claim is released
-        result = await self._send(item, prep.template)
+        result = await self._send(item, lane_key, prep.template)
         chunks = max(item.chunks_sent, result.chunks_sent)
         flagged = result.unfollowed or result.template_rejected or result.paid_stop
         if not result.ok and (prep.price or flagged):
@@ -423,19 +422,10 @@ class DeliveryWorker:
         acquire.cancel()
         return False
 
-    def _lane_of(self, item: outbox.Claim) -> str | None:
-        """The sender lane of a delivery: the school's own bot when it has one, else the
-        deployment's (ZNS goes through the deployment's Zalo Cloud Account unless the school
-        has its own)."""
-        lane_key = lane(item.channel, item.external_id)
-        if lane_key in self.senders:
-            return lane_key
-        if item.channel == ZNS_SENDER and item.channel in self.senders:
-            return item.channel
-        return None
-
-    async def _send(self, item: outbox.Claim, template: TemplateMessage | None = None) -> SendResult:
-        sender = self.senders[self._lane_of(item) or item.channel]
+    async def _send(
+        self, item: outbox.Claim, lane_key: str, template: TemplateMessage | None = None
+    ) -> SendResult:
+        sender = self.senders[lane_key]
         _, chat_id = split_address(item.external_id)  # the chat as that bot knows it
         try:
             return await asyncio.wait_for(
@@ -497,7 +487,6 @@ def _apply(session: Any, call: Callable[..., None], outcome: Outcome, item: outb
 
 
 PAID_CANDIDATES = frozenset({"zalo_transaction", "zns"})
-ZNS_SENDER = SENDER_OF[Route.ZNS]
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
