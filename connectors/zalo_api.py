@@ -203,21 +203,21 @@ def error_code(data: object) -> int | None:
         return None
 
 
-def oa_quota_remaining(data: object) -> int | None:
-    """Messages the OA may still send today from a quota answer, if it says."""
+def _data_int(data: object, field: str) -> int | None:
+    """``data.<field>`` of an answer as an integer; None when the answer does not carry it."""
     if not isinstance(data, dict) or not isinstance(data.get("data"), dict):
         return None
     try:
-        return int(data["data"]["remain"])
+        return int(data["data"][field])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def oa_quota_remaining(data: object) -> int | None:
+    """Messages the OA may still send today from a quota answer, if it says."""
+    return _data_int(data, "remain")
 
 
 def zns_quota_remaining(data: object) -> int | None:
     """ZNS messages the OA may still send today (``remainingQuota``), if the answer says."""
-    if not isinstance(data, dict) or not isinstance(data.get("data"), dict):
-        return None
-    try:
-        return int(data["data"]["remainingQuota"])
-    except (KeyError, TypeError, ValueError):
-        return None
+    return _data_int(data, "remainingQuota")
