@@ -228,3 +228,24 @@ def test_the_office_sees_the_city(open_page, shot) -> None:  # noqa: ANN001
     page.goto("/nhat-ky")
     assert ADMIN in page.inner_text("table")
     shot(page, "19-nhat-ky")
+
+
+def test_the_family_pages_and_the_school_bots_page_on_a_desktop_and_a_phone(open_page, shot) -> None:  # noqa: ANN001
+    headings = {
+        "/bao-nghi": "Báo nghỉ",
+        "/trao-doi": "Trao đổi giữa gia đình và giáo viên chủ nhiệm",
+        "/lien-he": "Liên hệ chính thức",
+        "/kenh": "Kênh riêng của trường",
+    }
+    names = {"/bao-nghi": "bao-nghi", "/trao-doi": "trao-doi", "/lien-he": "lien-he", "/kenh": "kenh"}
+    for number, phone in ((20, False), (24, True)):
+        page = open_page(ADMIN, phone=phone)
+        for offset, (path, heading) in enumerate(headings.items()):
+            page.goto(path)
+            assert heading in page.inner_text("h1"), path
+            if phone:
+                assert fits_the_screen(page), path
+            shot(page, f"{number + offset}-{'dien-thoai-' if phone else ''}{names[path]}")
+    teacher = open_page(TEACHER_6A, phone=True)
+    teacher.goto("/kenh")
+    assert "Kênh riêng của trường" not in teacher.content()  # the school's bots: administrators only
