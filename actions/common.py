@@ -14,10 +14,14 @@ from datetime import date, datetime, timezone
 from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import MAX_MESSAGE, BadInput
 from chatbot.channels import split_sender_id
 from chatbot.db.engine import session_scope
+from chatbot.db.models import StaffRole
+from chatbot.nlg import GUEST, ROLE_SLOT
 from chatbot.school.accounts import AccountView, load_account
 from chatbot.school.dates import fold
 from chatbot.settings import TIMEZONE
@@ -135,6 +139,33 @@ def entity_id(tracker: Tracker, name: str) -> int | None:
     if not (value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) <= MAX_ID):
         raise BadInput(f"entity {name} is not an id")
     return int(value)
+
+
+def role_of(view: AccountView) -> str:
+    """The role replies address: a teacher or staff member without children of their own in
+    the school is ``teacher``/``staff``, a student ``student``, a family ``parent``, and an
+    account not linked yet :data:`~chatbot.nlg.GUEST` (addressed as an adult)."""
+    if view.staff is not None and not view.students:
+        return "staff" if view.staff.role is StaffRole.STAFF else "teacher"
+    if view.is_student:
+        return "student"
+    return "parent" if view.students else GUEST
+
+
+def role_event(view: AccountView) -> dict[str, Any]:
+    """Keep the ``role`` slot current for the responses that rules utter directly."""
+    return SlotSet(ROLE_SLOT, role_of(view))
+
+
+def say(
+    dispatcher: CollectingDispatcher, response: str, view: AccountView | None = None, *,
+    buttons: list[dict[str, Any]] | None = None, **values: Any,
+) -> None:
+    """Send the domain response ``response``, in the variation for ``view``'s role (the
+    ``role`` slot when no view is given), filled with ``values`` and followed by ``buttons``."""
+    if view is not None:
+        values[ROLE_SLOT] = role_of(view)
+    dispatcher.utter_message(response=response, buttons=buttons, **values)
 
 
 def address(view: AccountView) -> str:

@@ -92,6 +92,7 @@ def _endpoints(folder: Path, actions_port: int, store: str, database_url: str) -
     else:
         lines.append("tracker_store:\n  type: chatbot.rasa_stores.EnvironmentTrackerStore")
     lines.append("lock_store:\n  type: in_memory")  # the speed-ups are installed explicitly
+    lines.append("nlg:\n  type: chatbot.nlg.RoleAwareResponses")
     path = folder / f"endpoints-{store}.yml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -15,6 +15,7 @@ import actions.common
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Role
 from chatbot.settings import PROJECT_ROOT
+from tests.replies import render_async
 from tests.school.sample import NOW, Sample, build_school, link
 
 DOMAIN_FILES = ("onboarding.yml", "timetable.yml", "reports.yml", "privacy.yml")
@@ -57,10 +58,10 @@ def make_tracker(
 
 
 async def run(action: Action, sender: str, text: str = "", **kwargs: Any) -> tuple[list[dict], list[dict]]:
-    """Run ``action`` for one message; return (bot messages, events)."""
+    """Run ``action`` for one message; return (bot messages as the person reads them, events)."""
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, make_tracker(sender, text, **kwargs), DOMAIN)
-    return dispatcher.messages, events
+    return await render_async(dispatcher.messages, kwargs.get("slots")), events
 
 
 def texts(messages: Iterable[dict]) -> str:

@@ -117,6 +117,7 @@ def running_assistant(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
         "  headers:\n    X-Action-Token: ${ACTION_SERVER_TOKEN}\n"
         "tracker_store:\n  type: chatbot.rasa_stores.EnvironmentTrackerStore\n"
+        "nlg:\n  type: chatbot.nlg.RoleAwareResponses\n"
     )
     env = {
         **os.environ, "DATABASE_URL": url, "CHATBOT_DATA_DIR": str(folder),
