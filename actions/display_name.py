@@ -1,4 +1,7 @@
-"""The display name a student must use (item 1.4.b), and checking a name they plan to use."""
+"""The display name a student must use (item 1.4.b), and checking a name they plan to use.
+
+Replies are domain responses (chatbot/domain/onboarding.yml) in the variation for the
+person's role: a student hears about "tên hiển thị của em", a parent about their child's."""
 
 from __future__ import annotations
 
@@ -8,18 +11,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import HOW_TO_LINK, account_view, is_cancel, off_loop, user_text
+from actions.common import account_view, is_cancel, off_loop, say, user_text
 from actions.guard import SafeAction, SafeFormValidationAction
 from chatbot.school.accounts import AccountView, LinkedStudent
 from chatbot.school.display_names import NameCheck, NameProblem, candidate_in_message, check_display_name
 
 FORM = "display_name_form"
 SLOT = "display_name_candidate"
-
-RULE = (
-    "Theo mục 1.4.b, học sinh phải dùng tên thật, ghi số thứ tự và các thông tin khác trong "
-    "danh sách lớp theo yêu cầu của giáo viên."
-)
 
 _PROBLEM_TEXT = {
     NameProblem.NO_ROLL: "thiếu số thứ tự trong danh sách lớp",
@@ -30,29 +28,26 @@ _PROBLEM_TEXT = {
 }
 
 
-NOT_LINKED_RULE = (
-    "Dạ, theo mục 1.4.b, học sinh dùng tên thật và ghi số thứ tự theo danh sách lớp. Tài khoản "
-    f"này chưa được liên kết nên em chưa biết số thứ tự của con; {HOW_TO_LINK}"
-)
+def _echo(text: str) -> str:
+    """A typed name as the reply repeats it: Rasa's template filling gives up on a value
+    holding "0[" (it takes it for its own placeholder syntax), so those two are spaced."""
+    return text.replace("0[", "0 [")
 
 
-def _name_lines(view: AccountView) -> str:
-    if view.is_student:
-        student = view.students[0]
-        return f"Dạ, tên hiển thị của em khi vào lớp trực tuyến là: {student.display_name}"
-    lines = [f"• Em {s.full_name} (lớp {s.class_name}): {s.display_name}" for s in view.students]
-    return "Dạ, tên hiển thị khi vào lớp trực tuyến:\n" + "\n".join(lines)
+def _say_names(dispatcher: CollectingDispatcher, view: AccountView) -> None:
+    lines = "\n".join(f"• Em {s.full_name} (lớp {s.class_name}): {s.display_name}" for s in view.students)
+    say(dispatcher, "utter_display_name_mine", view, names=lines, display_name=view.students[0].display_name)
 
 
-def _verdict(check: NameCheck, student: LinkedStudent, several: bool) -> str:
-    whose = f" của em {student.full_name}" if several else ""
+def _say_verdict(
+    dispatcher: CollectingDispatcher, view: AccountView, check: NameCheck, student: LinkedStudent
+) -> None:
+    values = {"candidate": _echo(check.candidate), "required": check.required, "student": student.full_name}
     if check.ok:
-        return f"Dạ, tên «{check.candidate}» đã đúng mẫu{whose}: {check.required}. 👍"
+        say(dispatcher, "utter_display_name_ok", view, **values)
+        return
     reasons = "; ".join(_PROBLEM_TEXT[p] for p in check.problems)
-    return (
-        f"Dạ, tên «{check.candidate}» chưa đúng ({reasons}). Tên hiển thị đúng{whose} là: "
-        f"{check.required}"
-    )
+    say(dispatcher, "utter_display_name_wrong", view, reasons=reasons, **values)
 
 
 def _best_match(candidate: str, students: tuple[LinkedStudent, ...]) -> tuple[NameCheck, LinkedStudent]:
@@ -71,12 +66,9 @@ class ActionMyDisplayName(SafeAction):
     ) -> list[dict[str, Any]]:
         view = await account_view(tracker)
         if not view.students:
-            dispatcher.utter_message(text=NOT_LINKED_RULE)
+            say(dispatcher, "utter_display_name_not_linked", view)
             return []
-        dispatcher.utter_message(
-            text=f"{_name_lines(view)}\n{RULE}",
-            buttons=[{"title": "Kiểm tra tên định dùng", "payload": "/check_display_name"}],
-        )
+        _say_names(dispatcher, view)
         return []
 
 
@@ -94,20 +86,18 @@ class ActionCheckDisplayName(SafeAction):
             candidate = tracker.get_slot(SLOT)
         else:
             candidate = await off_loop(candidate_in_message, user_text(tracker))
-        if after_form and not candidate:
-            dispatcher.utter_message(text="Dạ, vâng ạ. Khi cần, em cứ gửi tên định dùng để kiểm tra nhé.")
-            return [SlotSet(SLOT, None)]
         view = await account_view(tracker)
+        if after_form and not candidate:
+            say(dispatcher, "utter_display_name_later", view)
+            return [SlotSet(SLOT, None)]
         if not view.students:
-            dispatcher.utter_message(text=NOT_LINKED_RULE)
+            say(dispatcher, "utter_display_name_not_linked", view)
             return [SlotSet(SLOT, None)]
         if not candidate:
-            dispatcher.utter_message(response="utter_ask_display_name_candidate")
+            say(dispatcher, "utter_ask_display_name_candidate", view)
             return [ActiveLoop(FORM), SlotSet("requested_slot", SLOT), FollowupAction("action_listen")]
         check, student = await off_loop(_best_match, candidate, view.students)
-        dispatcher.utter_message(text=_verdict(check, student, len(view.students) > 1))
-        if not check.ok:
-            dispatcher.utter_message(text=RULE)
+        _say_verdict(dispatcher, view, check, student)
         return [SlotSet(SLOT, None)]
 
 

@@ -1,5 +1,6 @@
 """A family's phone numbers and ZNS in chat: confirming the roster number after linking, and
-saying that the family wants no ZNS (or wants it again). Thin over chatbot.school.phone_consent."""
+saying that the family wants no ZNS (or wants it again). Thin over chatbot.school.phone_consent;
+the replies are domain responses (chatbot/domain/zalo.yml)."""
 
 from __future__ import annotations
 
@@ -8,35 +9,19 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import db, entity_id, now, sender
+from actions.common import account_view, db, entity_id, now, say, sender
 from actions.guard import SafeAction
+from chatbot.school.accounts import AccountView
 from chatbot.school.phone_consent import confirm_phone, phone_to_confirm, set_zns_choice
 
-NO_ZNS_BUTTON = {"title": "Không nhận ZNS", "payload": "/zns_opt_out"}
-NO_NUMBER = (
-    "Dạ, tài khoản này chưa liên kết với học sinh nào có số điện thoại phụ huynh trong danh sách "
-    "của nhà trường, nên không có tin ZNS nào được gửi ạ."
-)
 
-
-async def ask_phone(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+async def ask_phone(dispatcher: CollectingDispatcher, tracker: Tracker, view: AccountView) -> None:
     """After linking: ask whether the roster's number is this parent's (buttons)."""
     channel, external_id = sender(tracker)
     question = await db(phone_to_confirm, channel, external_id)
     if question is None:
         return
-    dispatcher.utter_message(
-        text=(
-            f"Dạ, danh sách lớp có số điện thoại phụ huynh {question.masked}. Đây có phải số của "
-            "Quý phụ huynh không ạ? Khi không nhắn được qua Zalo OA, nhà trường gửi thông báo "
-            "tới số này qua ZNS (tin báo của Zalo)."
-        ),
-        buttons=[
-            {"title": "Đúng, số của tôi", "payload": f'/phone_confirm{{"phone_id": "{question.phone_id}"}}'},
-            {"title": "Không phải", "payload": "/phone_deny"},
-            NO_ZNS_BUTTON,
-        ],
-    )
+    say(dispatcher, "utter_zns_ask_phone", view, masked=question.masked, phone_id=str(question.phone_id))
 
 
 class ActionPhoneConfirm(SafeAction):
@@ -48,22 +33,15 @@ class ActionPhoneConfirm(SafeAction):
     ) -> list[dict[str, Any]]:
         phone_id = entity_id(tracker, "phone_id")
         channel, external_id = sender(tracker)
+        view = await account_view(tracker)
         if phone_id is None:  # typed rather than pressed: the button names the number
-            dispatcher.utter_message(
-                text="Dạ, Quý phụ huynh vui lòng bấm nút «Đúng, số của tôi» dưới tin nhắn hỏi số "
-                "điện thoại để em ghi nhận đúng số ạ."
-            )
+            say(dispatcher, "utter_zns_press_the_button", view)
             return []
         shown = await db(confirm_phone, channel, external_id, phone_id, now())
         if shown is None:
-            dispatcher.utter_message(
-                text="Dạ, em không tìm thấy số điện thoại này trong hồ sơ của gia đình ạ."
-            )
+            say(dispatcher, "utter_zns_phone_not_found", view)
             return []
-        dispatcher.utter_message(
-            text=f"Dạ, nhà trường đã ghi nhận số {shown} là của Quý phụ huynh. Cảm ơn Quý phụ huynh!",
-            buttons=[NO_ZNS_BUTTON],
-        )
+        say(dispatcher, "utter_zns_phone_confirmed", view, shown=shown)
         return []
 
 
@@ -74,13 +52,18 @@ class ActionPhoneDeny(SafeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text=(
-                "Dạ, em đã ghi nhận. Quý phụ huynh vui lòng báo giáo viên chủ nhiệm số điện thoại "
-                "đúng để nhà trường cập nhật danh sách lớp ạ."
-            )
-        )
+        say(dispatcher, "utter_zns_phone_denied", await account_view(tracker))
         return []
+
+
+async def _zns_choice(dispatcher: CollectingDispatcher, tracker: Tracker, wants_zns: bool) -> None:
+    channel, external_id = sender(tracker)
+    count = await db(set_zns_choice, channel, external_id, wants_zns, now())
+    view = await account_view(tracker)
+    if not count:
+        say(dispatcher, "utter_zns_no_number", view)
+    else:
+        say(dispatcher, "utter_zns_opted_in" if wants_zns else "utter_zns_opted_out", view)
 
 
 class ActionZnsOptOut(SafeAction):
@@ -90,18 +73,7 @@ class ActionZnsOptOut(SafeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        channel, external_id = sender(tracker)
-        count = await db(set_zns_choice, channel, external_id, False, now())
-        if not count:
-            dispatcher.utter_message(text=NO_NUMBER)
-            return []
-        dispatcher.utter_message(
-            text=(
-                "Dạ, nhà trường sẽ không gửi tin ZNS tới số điện thoại của gia đình nữa; thông báo "
-                "vẫn đến qua kênh chat này khi gửi được. Muốn nhận lại, Quý phụ huynh nhắn "
-                "“nhận lại ZNS” ạ."
-            )
-        )
+        await _zns_choice(dispatcher, tracker, wants_zns=False)
         return []
 
 
@@ -112,13 +84,5 @@ class ActionZnsOptIn(SafeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        channel, external_id = sender(tracker)
-        count = await db(set_zns_choice, channel, external_id, True, now())
-        if not count:
-            dispatcher.utter_message(text=NO_NUMBER)
-            return []
-        dispatcher.utter_message(
-            text="Dạ, nhà trường sẽ gửi lại thông báo qua ZNS khi không nhắn được qua Zalo OA ạ.",
-            buttons=[NO_ZNS_BUTTON],
-        )
+        await _zns_choice(dispatcher, tracker, wants_zns=True)
         return []

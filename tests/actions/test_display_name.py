@@ -18,6 +18,24 @@ async def test_a_parent_of_two_sees_both_names(school: Sample) -> None:
     messages, _ = await run(ActionMyDisplayName(), PARENT, "con tôi phải đặt tên hiển thị là gì")
     reply = texts(messages)
     assert "05 - Nguyễn Minh Anh" in reply and "12 - Lê Thị Hoa" in reply and "1.4.b" in reply
+    assert reply.startswith("Dạ, tên hiển thị khi vào lớp trực tuyến:\n• Em Nguyễn Minh Anh (lớp 6A): ")
+    assert messages[0]["buttons"] == [{"title": "Kiểm tra tên định dùng", "payload": "/check_display_name"}]
+    two, _ = await run(ActionCheckDisplayName(), PARENT, "tên 12 - Le Thi Hoa đúng chưa")
+    assert texts(two).startswith("Dạ, tên “12 - Le Thi Hoa” chưa đúng (")
+    assert "Tên hiển thị đúng của em Lê Thị Hoa là: 12 - Lê Thị Hoa" in texts(two)
+
+
+async def test_a_student_hears_about_their_own_name(school: Sample) -> None:
+    link_sender("zalo:s", Role.STUDENT, student_id=school.minh_anh)
+    messages, _ = await run(ActionMyDisplayName(), "zalo:s", "tên hiển thị của em là gì")
+    assert texts(messages).startswith("Tên hiển thị của em khi vào lớp trực tuyến là: 05 - Nguyễn Minh Anh\n")
+    good, _ = await run(ActionCheckDisplayName(), "zalo:s", "tên 05 - Nguyễn Minh Anh đúng chưa")
+    assert texts(good) == (
+        "Tên “05 - Nguyễn Minh Anh” đã đúng mẫu: 05 - Nguyễn Minh Anh 👍 "
+        "Em dùng đúng tên này khi vào lớp nhé."
+    )
+    for text in (texts(messages), texts(good)):
+        assert "Quý phụ huynh" not in text and "của con" not in text and " ạ" not in text
 
 
 async def test_unlinked_accounts_are_told_the_rule_and_how_to_link(school: Sample) -> None:
@@ -40,6 +58,7 @@ async def test_without_a_name_the_form_asks_for_it_and_then_checks_it(school: Sa
     link_sender("zalo:s", Role.STUDENT, student_id=school.minh_anh)
     messages, events = await run(ActionCheckDisplayName(), "zalo:s", "kiểm tra giúp em tên hiển thị")
     assert messages[0]["response"] == "utter_ask_display_name_candidate"
+    assert messages[0]["text"].startswith("Em gõ tên hiển thị định dùng vào đây để trợ lý kiểm tra nhé")
     assert events == [ActiveLoop("display_name_form"), SlotSet("requested_slot", "display_name_candidate"),
                       FollowupAction("action_listen")]
     tracker = make_tracker("zalo:s", "Nguyễn Minh Anh", slots={"requested_slot": "display_name_candidate"})
@@ -57,7 +76,11 @@ async def test_thoi_stops_the_name_form(school: Sample) -> None:
     validated = await ValidateDisplayNameForm().run(_dispatcher(), tracker, DOMAIN)
     assert SlotSet("requested_slot", None) in validated
     messages, _ = await run(ActionCheckDisplayName(), "zalo:s", "thôi", latest_action="display_name_form")
-    assert "vâng" in texts(messages)
+    assert texts(messages) == (
+        "Dạ, khi cần kiểm tra tên hiển thị, Quý phụ huynh cứ gửi tên định dùng cho em ạ.")
+    link_sender("zalo:s", Role.STUDENT, student_id=school.minh_anh)
+    student, _ = await run(ActionCheckDisplayName(), "zalo:s", "thôi", latest_action="display_name_form")
+    assert texts(student) == "Được rồi, khi nào cần em cứ gửi tên định dùng để trợ lý kiểm tra nhé."
 
 
 def _dispatcher():  # noqa: ANN202

@@ -30,8 +30,8 @@ async def test_unlinking_asks_first_then_deletes(school: Sample) -> None:
     messages, events = await run(ActionForgetAccount(), PARENT, "/affirm")
     reply = texts(messages)
     assert "đã hủy liên kết và xóa:" in reply and "liên kết với em Nguyễn Minh Anh (lớp 6A)" in reply
-    assert "toàn bộ lịch sử trò chuyện" in reply
-    assert events == [AllSlotsReset(), SlotSet("conversation_erasure", "requested")]
+    assert "toàn bộ lịch sử trò chuyện" in reply and "Quý phụ huynh có thể liên kết lại" in reply
+    assert events == [AllSlotsReset(), SlotSet("conversation_erasure", "requested"), SlotSet("role", "guest")]
     with session_scope() as session:
         assert session.execute(select(ChatAccount)).first() is None
     nothing, _ = await run(ActionAskUnlink(), PARENT, "hủy liên kết")
@@ -39,7 +39,27 @@ async def test_unlinking_asks_first_then_deletes(school: Sample) -> None:
     assert [b["payload"] for b in nothing[0]["buttons"]] == ["/affirm", "/deny"]
     erased, events = await run(ActionForgetAccount(), PARENT, "/affirm")
     assert "không có liên kết hay dữ liệu nào khác" in texts(erased) and "lịch sử trò chuyện" in texts(erased)
-    assert SlotSet("conversation_erasure", "requested") in events
+    assert SlotSet("conversation_erasure", "requested") in events and SlotSet("role", "guest") in events
+
+
+async def test_unlinking_speaks_to_a_student_and_a_teacher_in_their_own_voice(school: Sample) -> None:
+    link_sender("zalo:s", Role.STUDENT, student_id=school.binh)
+    link_sender("zalo:t", Role.TEACHER, staff_id=school.lan)
+    student, _ = await run(ActionAskUnlink(), "zalo:s", "hủy liên kết")
+    teacher, _ = await run(ActionAskUnlink(), "zalo:t", "hủy liên kết")
+    assert texts(student).startswith("Hủy liên kết sẽ gỡ liên kết của tài khoản này với em,")
+    assert texts(student).endswith("Em chắc chắn muốn hủy liên kết chứ?")
+    assert texts(teacher).endswith("Thầy cô chắc chắn muốn hủy liên kết chứ ạ?")
+    assert "Quý phụ huynh" not in texts(student) + texts(teacher)
+    done, events = await run(ActionForgetAccount(), "zalo:s", "/affirm")
+    assert texts(done).startswith(
+        "Trợ lý đã hủy liên kết và xóa:\n• liên kết với em Trần Văn Bình (lớp 6A);\n")
+    assert "em có thể liên kết lại" in texts(done) and " ạ" not in texts(done)
+    assert events[-1] == SlotSet("role", "guest")
+    done, events = await run(ActionForgetAccount(), "zalo:t", "/affirm")
+    assert "• liên kết với thầy cô Nguyễn Thị Lan;" in texts(done)
+    assert "thầy cô có thể liên kết lại" in texts(done)
+    assert events[-1] == SlotSet("role", "guest")
 
 
 async def test_a_slow_query_in_one_conversation_does_not_hold_up_another(school, monkeypatch) -> None:  # noqa: ANN001

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from actions.web_login import NOT_STAFF, ActionWebLogin
+from actions.web_login import ActionWebLogin
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Role, SignInLink, StaffUser
 from chatbot.school.staff_accounts import use_link
@@ -18,6 +18,7 @@ async def test_a_linked_teacher_gets_a_link_that_signs_them_in_once(school: Samp
     (message,) = messages
     url = message["buttons"][0]["payload"]
     assert url.startswith("http://127.0.0.1:8000/dang-nhap/lien-ket/") and url in message["text"]
+    assert message["text"].startswith("Dạ, đây là liên kết đăng nhập trang quản lý của thầy cô")
     with session_scope() as session:
         user = use_link(session, url.rsplit("/", 1)[1])
         assert user is not None and user.staff_member_id == school.lan and user.password_hash is None
@@ -37,7 +38,11 @@ async def test_a_parent_or_a_stranger_gets_no_link(school: Sample) -> None:
     link_sender("telegram:9", Role.PARENT, student_id=school.minh_anh)
     for sender in ("telegram:9", "telegram:404"):
         messages, _ = await run(ActionWebLogin(), sender, "đăng nhập web")
-        assert texts(messages) == NOT_STAFF and not messages[0].get("buttons")
+        assert texts(messages).startswith("Dạ, trang quản lý dành cho giáo viên và cán bộ nhà trường.")
+        assert not messages[0].get("buttons")
+    link_sender("telegram:10", Role.STUDENT, student_id=school.binh)
+    messages, _ = await run(ActionWebLogin(), "telegram:10", "đăng nhập web")
+    assert texts(messages).startswith("Trang quản lý dành cho thầy cô") and texts(messages).endswith("nhé.")
     with session_scope() as session:
         assert session.scalar(select(func.count(SignInLink.id))) == 0
 
@@ -48,4 +53,7 @@ async def test_a_disabled_account_gets_no_link(school: Sample) -> None:
     with session_scope() as session:
         session.scalars(select(StaffUser)).one().active = False
     messages, _ = await run(ActionWebLogin(), "telegram:502", "đăng nhập web")
-    assert "đang bị khoá" in texts(messages)
+    assert texts(messages) == (
+        "Dạ, tài khoản trang quản lý của thầy cô đang bị khóa; "
+        "xin thầy cô liên hệ quản trị nhà trường để mở lại ạ."
+    )

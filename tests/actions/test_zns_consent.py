@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from actions.onboarding import ActionAcknowledgeRules
-from actions.zns import ActionPhoneConfirm, ActionZnsOptIn, ActionZnsOptOut
+from actions.zns import ActionPhoneConfirm, ActionPhoneDeny, ActionZnsOptIn, ActionZnsOptOut
 from chatbot.db.engine import session_scope
 from chatbot.db.models import ChatAccount, ParentPhone, Role
 from tests.actions.conftest import link_sender, run, texts
@@ -31,6 +31,7 @@ async def test_after_the_rules_the_parent_confirms_the_number(school: Sample) ->
     )
     question = messages[-1]
     assert "091****678" in question["text"] and "+84912345678" not in texts(messages)
+    assert question["text"].startswith("Dạ, danh sách lớp có số điện thoại phụ huynh 091****678.")
     payloads = [b["payload"] for b in question["buttons"]]
     assert payloads == [f'/phone_confirm{{"phone_id": "{phone_id}"}}', "/phone_deny", "/zns_opt_out"]
 
@@ -59,10 +60,25 @@ async def test_no_zns_is_kept_and_can_be_undone(school: Sample) -> None:
     assert "chưa liên kết với học sinh nào có số điện thoại" in texts(messages)
     link_sender(PARENT, Role.PARENT, student_id=school.minh_anh)
     messages, _ = await run(ActionZnsOptOut(), PARENT, "không nhận ZNS", intent="zns_opt_out")
-    assert "không gửi tin ZNS" in texts(messages)
+    assert "không gửi tin ZNS" in texts(messages) and "“nhận lại ZNS”" in texts(messages)
     with session_scope() as session:
         assert all(session.get(ParentPhone, i).zns_opt_out_at is not None for i in ids)
     messages, _ = await run(ActionZnsOptIn(), PARENT, "nhận lại ZNS", intent="zns_opt_in")
     assert "gửi lại thông báo qua ZNS" in texts(messages)
     with session_scope() as session:
         assert all(session.get(ParentPhone, i).zns_opt_out_at is None for i in ids)
+
+
+async def test_a_student_or_a_teacher_asking_about_zns_is_answered_in_their_voice(school: Sample) -> None:
+    add_phones(school.minh_anh, "+84912345678")
+    link_sender("zalo:s", Role.STUDENT, student_id=school.minh_anh)
+    link_sender("zalo:t", Role.TEACHER, staff_id=school.lan)
+    student, _ = await run(ActionZnsOptOut(), "zalo:s", "không nhận ZNS", intent="zns_opt_out")
+    teacher, _ = await run(ActionZnsOptOut(), "zalo:t", "không nhận ZNS", intent="zns_opt_out")
+    assert texts(student).startswith("Tin ZNS chỉ gửi tới số điện thoại của phụ huynh")
+    assert texts(student).endswith("nhé.")
+    assert "tài khoản của thầy cô không nhận tin ZNS nào ạ." in texts(teacher)
+    typed, _ = await run(ActionPhoneConfirm(), "zalo:s", "đúng số của tôi", intent="phone_confirm")
+    assert texts(typed) == "Phần xác nhận số điện thoại dành cho phụ huynh; em không cần xác nhận gì nhé."
+    denied, _ = await run(ActionPhoneDeny(), PARENT, "không phải số của tôi", intent="phone_deny")
+    assert texts(denied).startswith("Dạ, em cảm ơn Quý phụ huynh đã báo.")
