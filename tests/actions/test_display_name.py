@@ -87,3 +87,10 @@ def _dispatcher():  # noqa: ANN202
     from rasa_sdk.executor import CollectingDispatcher
 
     return CollectingDispatcher()
+
+
+async def test_a_typed_name_is_repeated_even_when_it_looks_like_a_placeholder(school: Sample) -> None:
+    link_sender("zalo:s", Role.STUDENT, student_id=school.minh_anh)
+    messages, _ = await run(ActionCheckDisplayName(), "zalo:s", "tên: 0[5] {x} Nguyễn Minh Anh")
+    reply = texts(messages)
+    assert reply.startswith("Tên “0 [5] {x} Nguyễn Minh Anh” chưa đúng") and "{candidate}" not in reply

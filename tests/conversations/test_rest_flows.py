@@ -69,7 +69,7 @@ def test_a_deep_link_a_wrong_code_and_the_lock_out(assistant: Assistant) -> None
     sender = _sender()
     code = assistant.issue(Role.STUDENT, student_id=assistant.school.binh).replace("-", "")
     deep_link = _text(assistant.say(sender, f'/link_account{{"invite_code":"{code}"}}'))
-    assert "chào em Trần Văn Bình" in deep_link
+    assert "Chào em Trần Văn Bình" in deep_link
     other = _sender()
     for attempt in range(4):
         assert "chưa đúng" in _text(assistant.say(other, f"WXYZ-{attempt + 2}{attempt + 2}KK"))
@@ -101,9 +101,13 @@ def test_checking_a_display_name(assistant: Assistant) -> None:
     student = _sender()
     assistant.say(student, assistant.issue(Role.STUDENT, student_id=assistant.school.minh_anh))
     assert "đã đúng mẫu" in _text(assistant.say(student, "tên hiển thị 05 - Nguyễn Minh Anh đúng chưa"))
-    assert "gõ tên hiển thị định dùng" in _text(assistant.say(student, "kiểm tra giúp em tên hiển thị"))
+    asked = _text(assistant.say(student, "kiểm tra giúp em tên hiển thị"))
+    assert asked.startswith("Em gõ tên hiển thị định dùng vào đây để trợ lý kiểm tra nhé")
     reply = _text(assistant.say(student, "05 - Nguyen Minh Anh"))
     assert "chưa đúng" in reply and "dấu" in reply and "05 - Nguyễn Minh Anh" in reply
+    # A rule's reply reads the role slot, which the link set: the student is "em".
+    assert "Em chắc chắn" in _text(assistant.say(student, "hủy liên kết"))
+    assert _text(assistant.say(student, "/deny")) == "Tài khoản của em vẫn giữ nguyên liên kết nhé."
     unlinked = _text(assistant.say(_sender(), "tên hiển thị của em là gì"))
     assert "1.4.b" in unlinked and "chưa được liên kết" in unlinked
 
