@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
+import actions.common
+from actions.contacts import ActionCheckContact
 from actions.human import ActionAskHuman
 from actions.incident_form import (
     FORM_SLOTS,
@@ -27,6 +31,7 @@ from chatbot.db.models import (
     IncidentStatus,
     Role,
 )
+from chatbot.settings import TIMEZONE, reset_settings
 from tests.actions.conftest import DOMAIN, link_sender, make_tracker, run, texts
 from tests.replies import render_async
 from tests.school.sample import NOW, Sample
@@ -273,7 +278,7 @@ async def test_marking_handled_speaks_to_teachers_and_staff_alone(school: Sample
     missing, _ = await run(ActionMarkHandled(), principal, "đã xử lý SC-2026-999999")
     assert texts(missing) == "Dạ, em không tìm thấy báo cáo có mã SC-2026-999999 ạ."
     done, _ = await run(ActionMarkHandled(), principal, f"đã xử lý {reference}")
-    assert texts(done).startswith(f"Dạ, em đã ghi nhận báo cáo {reference} đã được xử lý.")
+    assert texts(done).startswith(f"Dạ, em đã đánh dấu báo cáo {reference} là đã được xử lý.")
 
 
 async def test_the_form_questions_follow_the_role_slot_and_fit_zalo() -> None:
@@ -289,8 +294,6 @@ async def test_the_form_questions_follow_the_role_slot_and_fit_zalo() -> None:
 
 
 async def test_checking_a_contact_and_asking_for_a_person_by_role(school: Sample) -> None:
-    from actions.contacts import ActionCheckContact
-
     link_sender(STUDENT, Role.STUDENT, student_id=school.hoa)  # 7B: its teacher is not on the assistant
     link_sender(TEACHER, Role.TEACHER, staff_id=school.lan)
     link_sender(PARENT, Role.PARENT, student_id=school.hoa)
@@ -317,3 +320,30 @@ async def test_checking_a_contact_and_asking_for_a_person_by_role(school: Sample
     stranger, _ = await run(ActionAskHuman(), "zalo:new", "cho tôi gặp người thật")
     repeated, _ = await run(ActionAskHuman(), "zalo:new", "cho tôi gặp người thật")
     assert texts(stranger) == texts(repeated) and "mã mời" in texts(repeated)
+
+
+async def test_the_hourly_limit_and_a_held_report_are_told_in_the_right_voice(
+    school: Sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INCIDENT_REPORTS_PER_ACCOUNT_PER_HOUR", "1")
+    reset_settings()
+    try:
+        link_sender(STUDENT, Role.STUDENT, student_id=school.minh_anh)
+        link_sender(TEACHER, Role.TEACHER, staff_id=school.lan)
+        await run(ActionSubmitIncident(), STUDENT, slots=_submitted(school))
+        refused, _ = await run(ActionSubmitIncident(), STUDENT, slots=_submitted(school))
+        _student_voice(texts(refused))
+        assert texts(refused).startswith("Tài khoản của em đã gửi 1 báo cáo trong một giờ qua")
+        scam, _ = await run(ActionSubmitScam(), TEACHER, "/affirm", slots={"scam_description": "x"})
+        await run(ActionSubmitScam(), TEACHER, "/affirm", slots={"scam_description": "x"})
+        again, _ = await run(ActionSubmitScam(), TEACHER, "/affirm", slots={"scam_description": "x"})
+        assert "Cảm ơn thầy cô" in texts(scam) and "thầy cô vui lòng báo trực tiếp" in texts(again)
+    finally:
+        reset_settings()
+    night = datetime(2026, 12, 2, 3, 0, tzinfo=TIMEZONE)  # inside the default quiet hours
+    monkeypatch.setattr(actions.common, "clock", lambda: night)
+    slots = {**_submitted(school), "incident_time": night.isoformat(),
+             "incident_class_confirmed": str(school.class_6a)}
+    held, _ = await run(ActionSubmitIncident(), "zalo:night", slots=slots)
+    assert "thầy cô chủ nhiệm sẽ nhận được báo cáo lúc 06:00" in texts(held)
+    assert "Quý phụ huynh vui lòng liên hệ trực tiếp" in texts(held)
