@@ -142,7 +142,8 @@ def test_a_question_during_a_report_is_answered_and_the_report_goes_on(assistant
     assert "mục 1.4.b" in digression and "sự cố xảy ra ở lớp nào ạ? (ví dụ: 6A;" in digression
     # Not linked to the school: the class is confirmed, with its school, before the report goes on.
     confirm = assistant.say(parent, "6A")
-    assert "xác nhận lớp" in _text(confirm) and "lớp 6A — Trường THCS Hoa Sen, đúng không ạ?" in _text(confirm)
+    asked = _text(confirm)
+    assert "xác nhận lớp" in asked and "lớp 6A — Trường THCS Hoa Sen, đúng không ạ?" in asked
     assert [b["title"] for b in confirm[-1]["buttons"]] == ["Đúng", "Không phải", "Dừng báo cáo"]
     assert "xảy ra lúc nào" in _text(assistant.say(parent, "đúng"))
 
