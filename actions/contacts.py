@@ -1,6 +1,7 @@
 """ "Is this really the school?": a pasted number, message or link checked against the list
 of official contacts staff keep (chatbot/school/contacts.py), then the item 3 warning and an
-offer to file a scam report."""
+offer to file a scam report. The verdict lines are data (each number, address or link found and
+its owner); the replies around them are domain responses."""
 
 from __future__ import annotations
 
@@ -11,19 +12,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.common import account_view, address, capitalized, db, off_loop, user_text
+from actions.common import account_view, db, off_loop, say, user_text
 from actions.guard import SafeAction
 from chatbot.school import contacts, incidents
 from chatbot.school.accounts import AccountView
 
 SCAM_SLOT = "scam_description"
 KIND_NAMES = {"phone": "Số", "email": "Địa chỉ email", "web": "Trang"}
-ITEM_3 = (
-    "Lưu ý (mục 3): Phòng GDĐT đề nghị cảnh giác với những người mạo danh Bộ, Sở, Phòng GDĐT để rao "
-    "bán thiết bị, tài liệu nhằm trục lợi. Nhà trường và Phòng GDĐT không bán hàng hay thu tiền qua "
-    "điện thoại, tin nhắn; {you} không nên chuyển tiền hay đọc mã OTP cho người gọi, kể cả khi họ nói "
-    "đúng tên, lớp của con."
-)
 
 
 def verdicts(session: Session, text: str, view: AccountView) -> list[str]:
@@ -50,26 +45,14 @@ class ActionCheckContact(SafeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         view = await account_view(tracker)
-        you = address(view)
         text = user_text(tracker)
         lines = await db(verdicts, text, view) if text else []
         if not lines:
-            dispatcher.utter_message(
-                text=f"Dạ, {you} dán giúp em số điện thoại, địa chỉ email hoặc đường link cần kiểm tra "
-                "(ví dụ: «số 0912 345 678 gọi xưng là nhà trường có đúng không») ạ."
-            )
-            dispatcher.utter_message(text=ITEM_3.format(you=you))
+            say(dispatcher, "utter_contact_ask_what", view)
+            say(dispatcher, "utter_contact_item3", view)
             return []
-        dispatcher.utter_message(
-            text="Dạ, em đã đối chiếu với danh sách nhà trường cung cấp:\n" + "\n".join(lines)
-        )
-        dispatcher.utter_message(text=ITEM_3.format(you=you))
-        dispatcher.utter_message(
-            text=f"{capitalized(you)} có muốn gửi báo cáo mạo danh để nhà trường biết không ạ?",
-            buttons=[
-                {"title": "Gửi báo cáo", "payload": "/affirm"},
-                {"title": "Không, cảm ơn", "payload": "/deny"},
-            ],
-        )
+        say(dispatcher, "utter_contact_checked", view, verdicts="\n".join(lines))
+        say(dispatcher, "utter_contact_item3", view)
+        say(dispatcher, "utter_contact_offer_report", view)  # "Gửi báo cáo" / "Không, cảm ơn"
         description = await off_loop(lambda: text[: incidents.MAX_DESCRIPTION])
         return [SlotSet(SCAM_SLOT, description)]

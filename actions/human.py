@@ -9,21 +9,18 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (
-    HOW_TO_LINK,
-    account_view,
-    address,
-    capitalized,
-    db,
-    entity_id,
-    now,
-    sender,
-    user_text,
-)
+from actions.common import account_view, db, entity_id, now, say, sender, user_text
 from actions.guard import SafeAction
 from actions.relay import open_form
 from chatbot.school.alerts import homeroom_accounts
 from chatbot.school.help_requests import HelpStatus, request_help
+
+REPLIES = {
+    HelpStatus.ALERTED: "utter_human_alerted",
+    HelpStatus.ALREADY_ASKED: "utter_human_already_asked",
+    HelpStatus.NO_TEACHER_ACCOUNT: "utter_human_no_teacher",
+    HelpStatus.NOT_LINKED: "utter_human_not_linked",
+}
 
 
 class ActionAskHuman(SafeAction):
@@ -36,16 +33,14 @@ class ActionAskHuman(SafeAction):
         view = await account_view(tracker)
         student_id = entity_id(tracker, "student_id")
         if len(view.students) > 1 and (student_id is None or view.student(student_id) is None):
-            dispatcher.utter_message(
-                text="Dạ, Quý phụ huynh muốn trao đổi với thầy cô chủ nhiệm của con nào ạ?",
-                buttons=[
-                    {
-                        "title": f"Em {s.full_name} (lớp {s.class_name})",
-                        "payload": "/ask_human" + json.dumps({"student_id": str(s.student_id)}),
-                    }
-                    for s in view.students
-                ],
-            )
+            buttons = [
+                {
+                    "title": f"Em {s.full_name} (lớp {s.class_name})",
+                    "payload": "/ask_human" + json.dumps({"student_id": str(s.student_id)}),
+                }
+                for s in view.students
+            ]
+            say(dispatcher, "utter_human_which_child", view, buttons=buttons)
             return []
         chosen = view.student(student_id) if student_id is not None else None
         if chosen is None and len(view.students) == 1:
@@ -57,25 +52,8 @@ class ActionAskHuman(SafeAction):
             request_help, channel=channel, external_id=external_id, message=user_text(tracker),
             student_id=student_id, now=now(),
         )
-        class_name = outcome.student.class_name if outcome.student else ""
-        you = address(view)
-        texts = {
-            HelpStatus.ALERTED: (
-                f"Dạ, em đã nhắn thầy cô chủ nhiệm lớp {class_name}; thầy cô sẽ liên hệ lại khi thuận tiện."
-            ),
-            HelpStatus.ALREADY_ASKED: (
-                "Dạ, yêu cầu trước đó đã được chuyển tới thầy cô chủ nhiệm; thầy cô sẽ liên hệ lại khi "
-                "thuận tiện."
-            ),
-            HelpStatus.NO_TEACHER_ACCOUNT: (
-                f"Dạ, em đã ghi nhận yêu cầu, nhưng thầy cô chủ nhiệm lớp {class_name} chưa kết nối với "
-                f"trợ lý. {capitalized(you)} vui lòng liên hệ trực tiếp thầy cô qua kênh liên lạc "
-                "của lớp."
-            ),
-            HelpStatus.NOT_LINKED: (
-                "Dạ, em đã ghi nhận yêu cầu. Vì tài khoản chưa liên kết nên em chưa biết lớp để báo thầy "
-                f"cô chủ nhiệm; {HOW_TO_LINK}"
-            ),
-        }
-        dispatcher.utter_message(text=texts[outcome.status])
+        if outcome.student is None:  # no class to pass the request to, asked before or not
+            say(dispatcher, REPLIES[HelpStatus.NOT_LINKED], view)
+            return []
+        say(dispatcher, REPLIES[outcome.status], view, class_name=outcome.student.class_name)
         return []

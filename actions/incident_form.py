@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session
 
 from actions.common import (
     account_view,
-    address,
-    capitalized,
     db,
     is_cancel,
     now,
     off_loop,
+    say,
     sender,
     user_text,
 )
@@ -56,33 +55,24 @@ NO = {"khong", "sai", "khong phai", "khong dung", "ko", "k", "no", "nham", "nham
 MAX_ECHO = 24  # characters of a typed class name said back
 NO_MORE = ("không có thêm", "khong co them", "không", "khong", "bỏ qua", "bo qua", "không có", "khong co")
 
-DISPATCH_ADVICE = (
-    "Theo mục 2, khi phát hiện người lạ tham gia lớp học hoặc tình huống mất an ninh, an toàn, "
-    "học sinh báo ngay cho giáo viên phụ trách lớp học và cha mẹ để có biện pháp xử lý."
-)
-KIND_ADVICE = {
-    IncidentKind.STRANGER: (
-        "Các con không nên trò chuyện với người lạ hay bấm vào đường link họ gửi; nếu được, nên chụp "
-        "lại màn hình để thầy cô xử lý."
-    ),
-    IncidentKind.OFFENSIVE_CONTENT: (
-        "Các con không nên xem tiếp, chia sẻ hay bình luận lại nội dung đó; nên chụp màn hình làm "
-        "bằng chứng cho thầy cô."
-    ),
-    IncidentKind.HARASSMENT: (
-        "Con không nên đáp trả; nên lưu lại tin nhắn, hình ảnh làm bằng chứng và nhờ bố mẹ, thầy cô "
-        "hỗ trợ."
-    ),
-    IncidentKind.ACCOUNT_TAKEOVER: (
-        "Mục 2 nhắc mỗi người tự bảo vệ tài khoản cá nhân, tuyệt đối không chia sẻ tài khoản và mật "
-        "khẩu. Nếu còn đăng nhập được, nên đổi mật khẩu ngay và đăng xuất khỏi các thiết bị lạ."
-    ),
+# What section 2 says, then advice for the kind of incident (a scam has no form of its own).
+ADVICE = {
+    IncidentKind.STRANGER: "utter_incident_advice_stranger",
+    IncidentKind.OFFENSIVE_CONTENT: "utter_incident_advice_offensive_content",
+    IncidentKind.HARASSMENT: "utter_incident_advice_harassment",
+    IncidentKind.ACCOUNT_TAKEOVER: "utter_incident_advice_account_takeover",
 }
-
-_TIME_PROBLEMS = {
-    WhenProblem.UNRECOGNIZED: "Dạ, em chưa hiểu thời điểm này.",
-    WhenProblem.INVALID: "Dạ, ngày giờ này không hợp lệ.",
-    WhenProblem.FUTURE: "Dạ, thời điểm này chưa tới ạ.",
+OTHER_ADVICE = "utter_incident_advice_other"
+TIME_PROBLEMS = {
+    WhenProblem.UNRECOGNIZED: "utter_incident_time_unrecognized",
+    WhenProblem.INVALID: "utter_incident_time_invalid",
+    WhenProblem.FUTURE: "utter_incident_time_future",
+}
+RECEIPTS = {
+    ReportStatus.ALERTED: "utter_incident_alerted",
+    ReportStatus.HELD: "utter_incident_held",
+    ReportStatus.ENOUGH_ALERTS: "utter_incident_enough_alerts",
+    ReportStatus.NO_TEACHER: "utter_incident_no_teacher",
 }
 
 
@@ -129,7 +119,7 @@ class ValidateIncidentForm(SafeFormValidationAction):
             return {KIND: kind.value} if kind else {}
         return {}
 
-    def validate_incident_kind(
+    async def validate_incident_kind(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         text = str(value or "")
@@ -139,7 +129,7 @@ class ValidateIncidentForm(SafeFormValidationAction):
             return {KIND: text}
         kind = kind_in(text)
         if kind is None or kind is IncidentKind.SCAM:
-            dispatcher.utter_message(text="Dạ, em chưa rõ loại sự cố; vui lòng chọn một mục bên dưới.")
+            say(dispatcher, "utter_incident_kind_unclear", await account_view(tracker))
             return {KIND: None}
         return {KIND: kind.value}
 
@@ -176,12 +166,10 @@ class ValidateIncidentForm(SafeFormValidationAction):
         found = await db(classes_for_report, view, text)
         if found is ClassProblem.NOT_FOUND:
             typed = " ".join(text.split())[:MAX_ECHO]
-            dispatcher.utter_message(text=f"Dạ, em không tìm thấy lớp «{typed}» trong danh sách.")
+            say(dispatcher, "utter_incident_class_not_found", view, class_typed=typed)
             return {CLASS: None}
         if found is ClassProblem.NOT_ALLOWED:
-            dispatcher.utter_message(
-                text="Dạ, tài khoản này chỉ gửi báo cáo cho lớp của học sinh đã liên kết."
-            )
+            say(dispatcher, "utter_incident_class_not_allowed", view)
             return {CLASS: None}
         chosen = {CLASS: str(found[0].class_id)}
         return chosen if view.linked else {**chosen, CONFIRMED: None}
@@ -207,7 +195,7 @@ class ValidateIncidentForm(SafeFormValidationAction):
             return _stop()
         if answer in NO:
             return {CLASS: None, CONFIRMED: None}  # the class is asked again
-        dispatcher.utter_message(text="Dạ, vui lòng chọn đúng lớp ở các nút bên dưới, hoặc bấm «Không phải».")
+        say(dispatcher, "utter_incident_pick_listed_class", await account_view(tracker))
         return {CONFIRMED: None}
 
     async def extract_incident_time(
@@ -228,10 +216,7 @@ class ValidateIncidentForm(SafeFormValidationAction):
         when = await off_loop(parse_when, text, now())
         if isinstance(when, When):
             return {TIME: when.at.isoformat(), TIME_LABEL: when.label}
-        dispatcher.utter_message(
-            text=f"{_TIME_PROBLEMS[when]} Vui lòng gõ lại, ví dụ: «vừa xong», «sáng nay», «hôm qua 8h» "
-            "hoặc «20/11 lúc 14h30»."
-        )
+        say(dispatcher, TIME_PROBLEMS[when], await account_view(tracker))
         return {TIME: None}
 
     async def extract_incident_description(
@@ -275,19 +260,15 @@ class ActionAskIncidentClassConfirmed(SafeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        view = await account_view(tracker)
         choices = await _class_choices(tracker)
-        buttons = [{"title": c.label, "payload": c.label} for c in choices]
-        buttons += [
-            {"title": "Không phải", "payload": "không phải"},
-            {"title": "Dừng báo cáo", "payload": "thôi"},
-        ]
-        question = (
-            "Dạ, tài khoản này chưa liên kết với trường, nên em cần xác nhận lớp trước khi báo thầy "
-            "cô: có phải lớp dưới đây không ạ?"
-            if len(choices) == 1
-            else "Dạ, có nhiều trường có lớp này. Sự cố xảy ra ở lớp của trường nào ạ?"
-        )
-        dispatcher.utter_message(text=question, buttons=buttons)
+        if len(choices) == 1:  # "Đúng", "Không phải" and "Dừng báo cáo" come with the response
+            (choice,) = choices
+            say(dispatcher, "utter_incident_confirm_class", view, class_name=choice.class_name,
+                school_name=choice.school_name)
+        else:
+            buttons = [{"title": c.label, "payload": c.label} for c in choices]
+            say(dispatcher, "utter_incident_choose_school", view, buttons=buttons)
         return []
 
 
@@ -305,40 +286,25 @@ class ActionAskIncidentClass(SafeAction):
             {"title": f"Lớp {s.class_name} (em {s.full_name})", "payload": f"lớp {s.class_name}"}
             for s in view.students
         ]
-        buttons.append({"title": "Dừng báo cáo", "payload": "thôi"})
-        dispatcher.utter_message(
-            text="Dạ, sự cố xảy ra ở lớp nào ạ? (ví dụ: 6A)", buttons=buttons
-        )
+        say(dispatcher, "utter_incident_which_class", view, buttons=buttons)
         return []
 
 
-def too_many_reports(you: str) -> str:
+def say_too_many_reports(dispatcher: CollectingDispatcher, view: AccountView) -> None:
+    """The account's hourly number of reports is reached (incidents and scams alike)."""
     limit = get_settings().incident_reports_per_account_per_hour
-    return (
-        f"Dạ, tài khoản này đã gửi {limit} báo cáo trong một giờ qua nên em chưa ghi thêm. Nếu việc "
-        f"gấp, {you} vui lòng báo trực tiếp giáo viên phụ trách lớp."
-    )
+    say(dispatcher, "utter_report_too_many", view, limit=limit)
 
 
-def _who_was_told(outcome: IncidentOutcome, you: str) -> str:
-    if outcome.status is ReportStatus.ALERTED:
-        return "Thầy cô chủ nhiệm đã được báo ngay qua trợ lý."
-    if outcome.status is ReportStatus.HELD:
-        at = outcome.held_until.astimezone(TIMEZONE) if outcome.held_until else None
-        when = f"lúc {at:%H:%M}" if at else "vào buổi sáng"
-        return (
-            f"Vì tài khoản chưa liên kết với trường và đang ngoài giờ, thầy cô chủ nhiệm sẽ nhận được "
-            f"báo cáo {when}; nếu khẩn cấp, {you} vui lòng liên hệ trực tiếp giáo viên phụ trách lớp."
-        )
-    if outcome.status is ReportStatus.ENOUGH_ALERTS:
-        return (
-            f"Thầy cô chủ nhiệm lớp {outcome.class_name} vừa nhận nhiều báo cáo về lớp này; báo cáo của "
-            f"{you} được lưu cùng để thầy cô xem khi xử lý."
-        )
-    return (
-        f"Thầy cô chủ nhiệm lớp {outcome.class_name} chưa kết nối với trợ lý, {you} vui lòng báo trực "
-        "tiếp cho giáo viên phụ trách lớp."
-    )
+def _receipt_values(outcome: IncidentOutcome, kind: IncidentKind) -> dict[str, str]:
+    """The values of the receipt responses: reference, kind, class and (held) release time."""
+    values = {
+        "reference": outcome.reference or "", "kind": KIND_LABELS[kind].lower(),
+        "class_name": outcome.class_name or "",
+    }
+    if outcome.held_until is not None:
+        values["at"] = f"{outcome.held_until.astimezone(TIMEZONE):%H:%M}"
+    return values
 
 
 class ActionSubmitIncident(SafeAction):
@@ -354,7 +320,7 @@ class ActionSubmitIncident(SafeAction):
         missing = any(values[slot] is None for slot in (KIND, CLASS, TIME, DESCRIPTION))
         unconfirmed = not view.linked and values[CONFIRMED] != values[CLASS]
         if missing or unconfirmed:
-            dispatcher.utter_message(text="Dạ, em đã dừng báo cáo; chưa có thông tin nào được lưu.")
+            say(dispatcher, "utter_incident_stopped", view)
             return reset
         channel, external_id = sender(tracker)
         kind = IncidentKind(values[KIND])
@@ -369,17 +335,10 @@ class ActionSubmitIncident(SafeAction):
             time_label=values[TIME_LABEL],
             now=now(),
         )
-        you = address(view)
         if outcome.status is ReportStatus.TOO_MANY:
-            dispatcher.utter_message(text=too_many_reports(you))
+            say_too_many_reports(dispatcher, view)
             return reset
-        dispatcher.utter_message(
-            text=f"Dạ, nhà trường đã nhận báo cáo {outcome.reference} ({KIND_LABELS[kind].lower()}, "
-            f"lớp {outcome.class_name}). {_who_was_told(outcome, you)}"
-        )
-        advice = DISPATCH_ADVICE + (f"\n{KIND_ADVICE[kind]}" if kind in KIND_ADVICE else "")
-        dispatcher.utter_message(text=advice)
-        dispatcher.utter_message(
-            text=f"{capitalized(you)} sẽ nhận được tin khi thầy cô xử lý xong báo cáo {outcome.reference}."
-        )
+        say(dispatcher, RECEIPTS[outcome.status], view, **_receipt_values(outcome, kind))
+        say(dispatcher, ADVICE.get(kind, OTHER_ADVICE), view)
+        say(dispatcher, "utter_incident_reporter_will_hear", view, reference=outcome.reference or "")
         return reset

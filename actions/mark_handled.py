@@ -1,4 +1,8 @@
-"""A teacher marks an incident report handled ("đã xử lý SC-2026-000123" or the alert's button)."""
+"""A teacher marks an incident report handled ("đã xử lý SC-2026-000123" or the alert's button).
+
+Only teachers and staff may; the replies to them are written for teachers alone, and anyone
+else is told who may mark a report handled.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,14 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import db, entity, now, sender, user_text
+from actions.common import account_view, db, entity, now, say, sender, user_text
 from actions.guard import BadInput, SafeAction
-from chatbot.school.incidents import HandleStatus, mark_handled
+from chatbot.db.models import StaffRole
+from chatbot.school.accounts import StaffLink
+from chatbot.school.incidents import HandleOutcome, HandleStatus, mark_handled
 
 REFERENCE = re.compile(r"\b([A-Za-z]{2}-\d{4}-\d{6,10})\b")
+NOT_ALLOWED = "utter_mark_handled_not_allowed"
 
 
 def reference_and_note(tracker: Tracker) -> tuple[str | None, str]:
@@ -26,6 +33,27 @@ def reference_and_note(tracker: Tracker) -> tuple[str | None, str]:
     return reference or (match.group(1) if match else None), note
 
 
+def staff_role(staff: StaffLink) -> str:
+    """A teacher or staff member is addressed as one here, even one with children in the school."""
+    return "staff" if staff.role is StaffRole.STAFF else "teacher"
+
+
+def reply(outcome: HandleOutcome) -> tuple[str, dict[str, str]]:
+    """The response for a teacher's or staff member's outcome, and its values."""
+    values = {"reference": outcome.reference}
+    if outcome.status is HandleStatus.HANDLED:
+        if outcome.reporter_notified:
+            return "utter_mark_handled_done", values
+        return "utter_mark_handled_done_unnotified", values
+    if outcome.status is HandleStatus.ALREADY_HANDLED:
+        if outcome.handled_by:
+            return "utter_mark_handled_already", {**values, "handled_by": outcome.handled_by}
+        return "utter_mark_handled_already_unnamed", values
+    if outcome.status is HandleStatus.NOT_FOUND:
+        return "utter_mark_handled_not_found", values
+    return NOT_ALLOWED, values
+
+
 class ActionMarkHandled(SafeAction):
     def name(self) -> str:
         return "action_mark_handled"
@@ -34,32 +62,19 @@ class ActionMarkHandled(SafeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         reference, note = reference_and_note(tracker)
+        view = await account_view(tracker)
+        if view.staff is None:
+            say(dispatcher, NOT_ALLOWED, view)
+            return []
+        role = staff_role(view.staff)
         if reference is None:
-            dispatcher.utter_message(
-                text="Dạ, thầy cô gửi kèm mã báo cáo giúp em, ví dụ: đã xử lý SC-2026-000123."
-            )
+            say(dispatcher, "utter_mark_handled_no_reference", role=role)
             return []
         channel, external_id = sender(tracker)
         outcome = await db(
             mark_handled, channel=channel, external_id=external_id, reference=reference, note=note,
             now=now(),
         )
-        ref = outcome.reference
-        if outcome.status is HandleStatus.HANDLED:
-            told = (
-                "Người báo cáo sẽ nhận được thông báo."
-                if outcome.reporter_notified
-                else "Người báo cáo không còn liên kết với trợ lý nên không nhận được thông báo."
-            )
-            text = f"Dạ, em đã ghi nhận báo cáo {ref} đã được xử lý. {told}"
-        elif outcome.status is HandleStatus.ALREADY_HANDLED:
-            text = f"Dạ, báo cáo {ref} đã được {outcome.handled_by} đánh dấu xử lý trước đó."
-        elif outcome.status is HandleStatus.NOT_FOUND:
-            text = f"Dạ, em không tìm thấy báo cáo có mã {ref}."
-        else:
-            text = (
-                "Dạ, chỉ giáo viên của lớp có báo cáo, hoặc cán bộ nhà trường, mới đánh dấu được báo "
-                "cáo là đã xử lý."
-            )
-        dispatcher.utter_message(text=text)
+        response, values = reply(outcome)
+        say(dispatcher, response, role=role, **values)
         return []

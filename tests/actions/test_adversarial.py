@@ -76,7 +76,7 @@ async def test_crafted_messages_get_a_prompt_answer(
 
 async def test_the_submitted_scam_description_is_capped(school: Sample) -> None:
     seconds, messages = await _run(ActionSubmitScam(), PARENT, "/affirm", {"scam_description": "«" * 50_000})
-    assert seconds < LIMIT and "đã nhận báo cáo" in messages[0]["text"]
+    assert seconds < LIMIT and [m["response"] for m in messages] == ["utter_scam_received"]
 
 
 async def test_a_message_over_the_limit_is_not_read(school: Sample) -> None:

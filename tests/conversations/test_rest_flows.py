@@ -143,19 +143,35 @@ def test_a_question_during_a_report_is_answered_and_the_report_goes_on(assistant
     opening = _text(assistant.say(parent, "tài khoản học của con bị người khác đăng nhập mất rồi"))
     assert opening.startswith("Dạ, theo mục 2") and "sự cố xảy ra ở lớp nào" in opening
     digression = _text(assistant.say(parent, "tên hiển thị phải đặt thế nào"))
-    assert "mục 1.4.b" in digression and digression.rstrip().endswith("(ví dụ: 6A)")
+    assert "mục 1.4.b" in digression and "sự cố xảy ra ở lớp nào ạ? (ví dụ: 6A;" in digression
     # Not linked to the school: the class is confirmed, with its school, before the report goes on.
     confirm = assistant.say(parent, "6A")
-    assert "xác nhận lớp" in _text(confirm)
-    assert confirm[-1]["buttons"][0]["title"] == "Lớp 6A — Trường THCS Hoa Sen"
+    asked = _text(confirm)
+    assert "xác nhận lớp" in asked and "lớp 6A — Trường THCS Hoa Sen, đúng không ạ?" in asked
+    assert [b["title"] for b in confirm[-1]["buttons"]] == ["Đúng", "Không phải", "Dừng báo cáo"]
     assert "xảy ra lúc nào" in _text(assistant.say(parent, "đúng"))
+
+
+def test_a_student_reporting_a_stranger_is_spoken_to_as_a_student(assistant: Assistant) -> None:
+    _linked_teacher(assistant, assistant.school.lan)
+    student = _sender()
+    assistant.say(student, assistant.issue(Role.STUDENT, student_id=assistant.school.minh_anh))
+    assistant.say(student, "/session_start")  # the role slot is read when a session starts
+    opening = _text(assistant.say(student, "có người lạ vào lớp học của em"))
+    assert opening.startswith("Theo mục 2, khi thấy người lạ vào lớp")
+    assert "em hãy báo ngay cho thầy cô phụ trách lớp và bố mẹ" in opening
+    assert "Việc này xảy ra lúc nào vậy em?" in opening  # the kind and the class are known already
+    assert "Em kể ngắn gọn" in _text(assistant.say(student, "vừa xong"))
+    reply = _text(assistant.say(student, "một người lạ bật mic nói bậy"))
+    assert "Nhà trường đã nhận báo cáo" in reply and "trợ lý sẽ báo lại em nhé" in reply
+    assert "Quý phụ huynh" not in opening + reply and "Dạ" not in opening + reply
 
 
 def test_an_abandoned_report_stores_nothing(assistant: Assistant) -> None:
     parent = _sender()
     with assistant.session() as session:
         before = session.execute(select(func.count()).select_from(IncidentReport)).scalar_one()
-    assert "Chuyện gì đã xảy ra" in _text(assistant.say(parent, "báo cáo sự cố"))
+    assert "chuyện gì đã xảy ra ạ? Quý phụ huynh chọn" in _text(assistant.say(parent, "báo cáo sự cố"))
     assert "chưa rõ loại sự cố" in _text(assistant.say(parent, "hôm nay trời đẹp quá"))
     assert "sự cố xảy ra ở lớp nào" in _text(assistant.say(parent, "Quấy rối, bắt nạt"))
     assert "chưa có thông tin nào được lưu" in _text(assistant.say(parent, "thôi"))

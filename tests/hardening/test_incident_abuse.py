@@ -153,7 +153,8 @@ async def test_the_form_asks_an_unlinked_account_to_confirm_the_class(school: Sa
     assert chosen["requested_slot"] == "incident_class_confirmed"
     slots = {**asked, **chosen}
     messages, _ = await run(ActionAskIncidentClassConfirmed(), sender, slots=slots)
-    assert [b["title"] for b in messages[0]["buttons"]][0] == "Lớp 6A — Trường THCS Hoa Sen"
+    assert "sự cố xảy ra ở lớp 6A — Trường THCS Hoa Sen, đúng không ạ?" in messages[0]["text"]
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Đúng", "Không phải", "Dừng báo cáo"]
     assert (await validate("đúng", slots))["incident_class_confirmed"] == str(school.class_6a)
     assert (await validate("dừng", slots))["requested_slot"] is None  # "đúng" and "dừng" fold alike
     denied = await validate("không phải", slots)
