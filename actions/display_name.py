@@ -28,12 +28,6 @@ _PROBLEM_TEXT = {
 }
 
 
-def _echo(text: str) -> str:
-    """A typed name as the reply repeats it: Rasa's template filling gives up on a value
-    holding "0[" (it takes it for its own placeholder syntax), so those two are spaced."""
-    return text.replace("0[", "0 [")
-
-
 def _say_names(dispatcher: CollectingDispatcher, view: AccountView) -> None:
     lines = "\n".join(f"• Em {s.full_name} (lớp {s.class_name}): {s.display_name}" for s in view.students)
     say(dispatcher, "utter_display_name_mine", view, names=lines, display_name=view.students[0].display_name)
@@ -42,7 +36,7 @@ def _say_names(dispatcher: CollectingDispatcher, view: AccountView) -> None:
 def _say_verdict(
     dispatcher: CollectingDispatcher, view: AccountView, check: NameCheck, student: LinkedStudent
 ) -> None:
-    values = {"candidate": _echo(check.candidate), "required": check.required, "student": student.full_name}
+    values = {"candidate": check.candidate, "required": check.required, "student": student.full_name}
     if check.ok:
         say(dispatcher, "utter_display_name_ok", view, **values)
         return

@@ -18,6 +18,9 @@ A ``staff`` member is addressed like a teacher ("thầy cô") unless a response 
 
 from __future__ import annotations
 
+import copy
+import logging
+import re
 from typing import Any
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -25,10 +28,49 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+logger = logging.getLogger(__name__)
+
 ROLE_SLOT = "role"
 GUEST = "guest"  # not linked yet: addressed as an adult, like a parent
 ROLES = ("parent", "student", "teacher", "staff", GUEST)
 ROLE_FALLBACK = {"staff": "teacher"}
+
+
+# "{{" and "}}" stand for literal braces, "{name}" for a value; read over our own templates only.
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_FILLED_KEYS = ("text", "image", "custom", "buttons", "attachment", "quick_replies")
+
+
+def fill(template: str, values: dict[str, Any], missing: set[str] | None = None) -> str:
+    """``template`` with each ``{name}`` replaced by ``values[name]``, inserted verbatim.
+
+    Rasa's own interpolation returns the bare template whenever a value happens to contain
+    ``0[`` (a notice text, a typed name); here a value is never read again. An unknown
+    placeholder stays as written and is added to ``missing``.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        name = match.group(1)
+        if name in values and values[name] is not None:
+            return str(values[name])
+        if missing is not None:
+            missing.add(name)
+        return token
+
+    return _PLACEHOLDER.sub(replace, template)
+
+
+def _fill_all(part: Any, values: dict[str, Any], missing: set[str]) -> Any:
+    if isinstance(part, str):
+        return fill(part, values, missing)
+    if isinstance(part, list):
+        return [_fill_all(item, values, missing) for item in part]
+    if isinstance(part, dict):
+        return {key: _fill_all(item, values, missing) for key, item in part.items()}
+    return part
 
 
 def variation_roles(variation: dict[str, Any]) -> set[str]:
@@ -73,4 +115,23 @@ class RoleAwareResponses(TemplatedNaturalLanguageGenerator):
         """The response ``utter_action`` for ``slots``; a ``role`` keyword overrides the slot."""
         role = kwargs.pop(ROLE_SLOT, None) or slots.get(ROLE_SLOT)
         role = fitting_role(self.responses.get(utter_action) or [], role)
-        return self.generate_from_slots(utter_action, {**slots, ROLE_SLOT: role}, output_channel, **kwargs)
+        variation = self._random_response_for(utter_action, output_channel, {**slots, ROLE_SLOT: role})
+        if variation is None:
+            return None
+        return self.filled(copy.deepcopy(variation), {**slots, ROLE_SLOT: role, **kwargs}, utter_action)
+
+    def _fill_response(
+        self, response: dict[str, Any], filled_slots: dict[str, Any] | None = None, **kwargs: Any,
+    ) -> dict[str, Any]:
+        return self.filled(response, {**(filled_slots or {}), **kwargs}, "response")
+
+    @staticmethod
+    def filled(response: dict[str, Any], values: dict[str, Any], name: str) -> dict[str, Any]:
+        """Fill the placeholders of every text part with :func:`fill` (never Rasa's formatter)."""
+        missing: set[str] = set()
+        for key in _FILLED_KEYS:
+            if key in response:
+                response[key] = _fill_all(response[key], values, missing)
+        if missing:
+            logger.error("%s has no value for %s", name, sorted(missing))
+        return response

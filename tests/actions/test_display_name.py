@@ -93,4 +93,4 @@ async def test_a_typed_name_is_repeated_even_when_it_looks_like_a_placeholder(sc
     link_sender("zalo:s", Role.STUDENT, student_id=school.minh_anh)
     messages, _ = await run(ActionCheckDisplayName(), "zalo:s", "tên: 0[5] {x} Nguyễn Minh Anh")
     reply = texts(messages)
-    assert reply.startswith("Tên “0 [5] {x} Nguyễn Minh Anh” chưa đúng") and "{candidate}" not in reply
+    assert reply.startswith("Tên “0[5] {x} Nguyễn Minh Anh” chưa đúng") and "{candidate}" not in reply
