@@ -15,7 +15,8 @@ RESPONSES = {
         {"text": "Dạ, em chào Quý phụ huynh {name} ạ."},
     ],
     "utter_pick": [
-        {"text": "Dạ, Quý phụ huynh chọn ạ.", "buttons": [{"title": "Có", "payload": '/yes{{"id": "{id}"}}'}]},
+        {"text": "Dạ, Quý phụ huynh chọn ạ.",
+         "buttons": [{"title": "Có", "payload": '/yes{{"id": "{id}"}}'}]},
         {"channel": "zalo_bot", "condition": STUDENT, "text": "Em trả lời bằng số nhé."},
     ],
 }
