@@ -11,7 +11,7 @@ from datetime import date
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import db, entity, local_now, off_loop, role_of, user_text
+from actions.common import db, entity, local_now, off_loop, role_of, say, user_text
 from actions.lessons import (
     ClassesAction,
     Target,
@@ -25,7 +25,7 @@ from actions.lessons import (
 from chatbot.school import timetable
 from chatbot.school.accounts import AccountView
 from chatbot.school.child_names import find_children
-from chatbot.school.dates import DayKind, DayQuery, parse_day_query, query_text
+from chatbot.school.dates import DayKind, DayQuery, impossible_date, parse_day_query, query_text
 from chatbot.school.timetable import DaySchedule, Lesson
 
 BUTTONS = [
@@ -117,12 +117,16 @@ def _day_words(text: str, children: list[tuple[int, str]]) -> str:
     return find_children(text, children).rest if children else text
 
 
+async def _query_words(tracker: Tracker, view: AccountView | None) -> str:
+    return entity(tracker, "day") or await off_loop(
+        _day_words, user_text(tracker), children_of(view) if view is not None else []
+    )
+
+
 async def read_query(tracker: Tracker, view: AccountView | None = None) -> DayQuery:
     """The day asked about; today when the message names none."""
     today = local_now().date()
-    text = entity(tracker, "day") or await off_loop(
-        _day_words, user_text(tracker), children_of(view) if view is not None else []
-    )
+    text = await _query_words(tracker, view)
     return await off_loop(parse_day_query, text, today) or DayQuery(DayKind.DAY, today)
 
 
@@ -138,6 +142,10 @@ class ActionTimetable(ClassesAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, view: AccountView, targets: list[Target]
     ) -> None:
+        if await off_loop(impossible_date, await _query_words(tracker, view), local_now().date()):
+            # "31/2": say which day words work rather than answer for another day
+            say(dispatcher, "utter_timetable_day_unclear", view, buttons=BUTTONS)
+            return
         query = await read_query(tracker, view)
         answers: list[tuple[str, str, dict[str, str]]] = []
         for target in targets:

@@ -176,3 +176,16 @@ async def test_times_are_zero_padded(school: Sample) -> None:
     assert "• 09:00–09:45: Lịch sử" in texts(messages)
     join, _ = await run(ActionJoinClass(), PARENT, "làm sao vào lớp")
     assert "lúc 09:00" in texts(join) and "trước 08:50 (mục 1.4.b)" in texts(join)
+
+
+async def test_an_impossible_date_is_answered_with_the_day_words_that_work(school: Sample) -> None:
+    link_sender(PARENT, Role.PARENT, student_id=school.minh_anh)
+    link_sender(STUDENT, Role.STUDENT, student_id=school.hoa)
+    parent, _ = await run(ActionTimetable(), PARENT, "lịch học ngày 31/2")
+    assert [m["response"] for m in parent] == ["utter_timetable_day_unclear"]
+    assert "“hôm nay”, “ngày mai”, “thứ Hai”, “tuần sau”" in parent[0]["text"]
+    assert parent[0]["text"].startswith("Dạ, em chưa đọc được ngày Quý phụ huynh hỏi.")
+    assert [b["title"] for b in parent[0]["buttons"]][:3] == ["Hôm nay", "Ngày mai", "Tuần này"]
+    assert SECRET_6A not in texts(parent)  # not today's lessons in place of the day asked
+    student, _ = await run(ActionTimetable(), STUDENT, "tkb ngay 12/13")
+    assert student[0]["text"].startswith("Trợ lý chưa đọc được ngày em hỏi.")
