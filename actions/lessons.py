@@ -1,4 +1,5 @@
-"""Which classes a timetable or "how do I join" question is about, and how lessons read."""
+"""Which classes a timetable or "how do I join" question is about, and how lessons, days and
+times read in a reply (07:50, thứ Hai 30/11)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """Timetable questions: a day, a week or the next lesson, for the linked student(s).
 
 A child's name in the question is not read as a day ("lịch học của Mai"); a past day or week
-is answered as such ("đã qua"), without the meeting details.
+is answered as such ("đã qua"), without the meeting details. Each outcome is a domain response
+(chatbot/domain/timetable.yml) in the voice of the person's role; the lesson lines, days and
+meeting details are its values.
 """
 
 from __future__ import annotations
