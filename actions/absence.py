@@ -15,17 +15,20 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
-    NOT_LINKED,
     account_view,
     db,
     entity_id,
     local_now,
     now,
     off_loop,
+    role_of,
+    say,
     sender,
     user_text,
 )
 from actions.guard import BadInput, SafeAction
+from actions.lessons import clock_time, day_label
+from chatbot.nlg import GUEST
 from chatbot.school import absences
 from chatbot.school.absences import (
     AbsenceCheck,
@@ -33,7 +36,6 @@ from chatbot.school.absences import (
     AbsenceRequest,
     RecordStatus,
     WithdrawStatus,
-    day_text,
     periods_text,
 )
 from chatbot.school.accounts import AccountView, LinkedStudent
@@ -42,61 +44,52 @@ from chatbot.settings import TIMEZONE
 
 STUDENT, DAY, PERIODS, REASON = "absence_student", "absence_day", "absence_periods", "absence_reason"
 SLOTS = (STUDENT, DAY, PERIODS, REASON)
-NOT_PARENT = (
-    "Dạ, báo nghỉ do phụ huynh gửi. Em nhờ bố mẹ nhắn cho trợ lý hoặc báo thầy cô chủ nhiệm giúp nhé."
-)
+
+# The refusal for each problem with a notice (a domain response each).
+PROBLEMS = {
+    AbsenceProblem.NOT_LINKED: "utter_not_linked",
+    AbsenceProblem.NOT_YOUR_CHILD: "utter_absence_not_your_child",
+    AbsenceProblem.TOO_OLD: "utter_absence_too_old",
+    AbsenceProblem.TOO_FAR: "utter_absence_too_far",
+    AbsenceProblem.HOLIDAY: "utter_absence_holiday",
+}
 
 
 def _reset() -> list[dict[str, Any]]:
     return [SlotSet(slot, None) for slot in SLOTS]
 
 
-def problem_text(check: AbsenceCheck, day: date) -> str:
-    problem = check.problem
-    if problem is AbsenceProblem.NOT_LINKED:
-        return NOT_LINKED + " Sau khi liên kết, Quý phụ huynh báo nghỉ cho con tại đây."
-    if problem is AbsenceProblem.NOT_YOUR_CHILD:
-        return (
-            "Dạ, học sinh này chưa được liên kết với tài khoản của Quý phụ huynh nên em chưa ghi báo nghỉ "
-            "được. Quý phụ huynh chọn con đã liên kết, hoặc gõ mã mời của con để liên kết trước ạ."
-        )
-    if problem is AbsenceProblem.TOO_OLD:
-        return (
-            f"Dạ, {day_text(day)} đã qua hơn {absences.MAX_PAST.days} ngày nên em không ghi báo nghỉ "
-            "được nữa. "
-            "Quý phụ huynh vui lòng trao đổi trực tiếp với thầy cô chủ nhiệm (bấm «Hỏi giáo viên») ạ."
-        )
-    if problem is AbsenceProblem.TOO_FAR:
-        return (
-            f"Dạ, em chỉ nhận báo nghỉ trong {absences.MAX_AHEAD.days} ngày tới; {day_text(day)} còn xa quá. "
-            "Quý phụ huynh báo lại gần ngày hơn giúp em ạ."
-        )
-    return (
-        f"Dạ, {day_text(day)} nhà trường nghỉ ({check.holiday}), các con không có tiết học nên không cần "
-        "báo nghỉ ạ."
+def say_problem(dispatcher: CollectingDispatcher, check: AbsenceCheck, day: date, view: AccountView) -> None:
+    """The refusal of a notice for ``day`` that ``check`` found a problem with."""
+    problem = check.problem or AbsenceProblem.HOLIDAY
+    say(
+        dispatcher, PROBLEMS[problem], view,
+        day=day_label(day), holiday=check.holiday or "", max_past=str(absences.MAX_PAST.days),
+        max_ahead=str(absences.MAX_AHEAD.days),
     )
 
 
-def confirm_text(student: LinkedStudent, request: AbsenceRequest) -> str:
-    text = (
-        f"Dạ, em xin xác nhận: em {student.full_name} (lớp {student.class_name}) nghỉ học "
-        f"{day_text(request.day)}, {periods_text(request.periods)}."
-    )
+def say_confirm(
+    dispatcher: CollectingDispatcher, student: LinkedStudent, request: AbsenceRequest, view: AccountView
+) -> None:
+    """The notice shown back, with the "Gửi báo nghỉ" / "Hủy" buttons of the response."""
+    values = {
+        "name": student.full_name,
+        "class_name": student.class_name,
+        "day": day_label(request.day),
+        "periods": periods_text(request.periods),
+    }
     if request.reason:
-        text += f"\nLời nhắn: {quoted_words(request.reason, absences.MAX_REASON)}"
-    return text + "\nEm gửi báo nghỉ này cho thầy cô chủ nhiệm nhé?"
-
-
-CONFIRM_BUTTONS = [
-    {"title": "Gửi báo nghỉ", "payload": "/absence_confirm"},
-    {"title": "Hủy", "payload": "/absence_cancel"},
-]
+        reason = quoted_words(request.reason, absences.MAX_REASON)
+        say(dispatcher, "utter_absence_confirm_with_note", view, **values, reason=reason)
+    else:
+        say(dispatcher, "utter_absence_confirm", view, **values)
 
 
 def _child_buttons(children: tuple[LinkedStudent, ...]) -> list[dict[str, str]]:
     return [
         {
-            "title": f"Em {s.full_name} (lớp {s.class_name})",
+            "title": f"{s.full_name} (lớp {s.class_name})",
             "payload": "/report_absence" + json.dumps({"student_id": str(s.student_id)}),
         }
         for s in children
@@ -115,15 +108,12 @@ class ActionAbsenceStart(SafeAction):
         view = await account_view(tracker)
         channel, external_id = sender(tracker)
         children = await db(absences.parent_children, channel, external_id)
-        if not children and view.staff is not None:  # a teacher speaking of absences: today's list
-            dispatcher.utter_message(text=await today_text(view))
+        if not children and view.staff is not None:  # a teacher: notices come from families; today's list
+            say(dispatcher, "utter_absence_teacher_start", view)
+            await say_today(dispatcher, view)
             return _reset()
         if not children:
-            dispatcher.utter_message(
-                text=NOT_PARENT
-                if view.is_student
-                else problem_text(AbsenceCheck(AbsenceProblem.NOT_LINKED), local_now().date())
-            )
+            say(dispatcher, "utter_absence_parents_only" if view.linked else "utter_not_linked", view)
             return _reset()
         text = user_text(tracker)
         if text:
@@ -145,20 +135,18 @@ class ActionAbsenceStart(SafeAction):
         student = self._choose(children, wanted, view, text)
         if student is None:
             if wanted is not None:
-                dispatcher.utter_message(
-                    text=problem_text(AbsenceCheck(AbsenceProblem.NOT_YOUR_CHILD), request.day)
-                )
+                say_problem(dispatcher, AbsenceCheck(AbsenceProblem.NOT_YOUR_CHILD), request.day, view)
                 return _reset()
-            dispatcher.utter_message(
-                text=f"Dạ, Quý phụ huynh báo nghỉ {day_text(request.day)} cho con nào ạ?",
-                buttons=_child_buttons(children),
+            say(
+                dispatcher, "utter_absence_which_child", view,
+                buttons=_child_buttons(children), day=day_label(request.day),
             )
             return [SlotSet(STUDENT, None), *kept]
         check = await db(absences.check_absence, channel, external_id, student.student_id, request.day, now())
         if check.problem is not None:
-            dispatcher.utter_message(text=problem_text(check, request.day))
+            say_problem(dispatcher, check, request.day, view)
             return _reset()
-        dispatcher.utter_message(text=confirm_text(student, request), buttons=CONFIRM_BUTTONS)
+        say_confirm(dispatcher, student, request, view)
         return [SlotSet(STUDENT, str(student.student_id)), *kept]
 
     @staticmethod
@@ -183,10 +171,7 @@ class ActionAbsenceSubmit(SafeAction):
     ) -> list[dict[str, Any]]:
         student_id, day = tracker.get_slot(STUDENT), tracker.get_slot(DAY)
         if not student_id or not day:
-            dispatcher.utter_message(
-                text="Dạ, hiện không có báo nghỉ nào chờ gửi. Quý phụ huynh nhắn, ví dụ: «mai cháu nghỉ "
-                "vì ốm» ạ."
-            )
+            say(dispatcher, "utter_absence_nothing_pending", await account_view(tracker))
             return _reset()
         try:
             request = AbsenceRequest(
@@ -206,29 +191,22 @@ class ActionAbsenceSubmit(SafeAction):
             request=request,
             now=now(),
         )
+        view = await account_view(tracker)
         if isinstance(outcome, AbsenceCheck):
-            dispatcher.utter_message(text=problem_text(outcome, request.day))
+            say_problem(dispatcher, outcome, request.day, view)
             return _reset()
-        when = f"{day_text(request.day)}, {periods_text(request.periods)}"
+        values = {"day": day_label(request.day), "periods": periods_text(request.periods)}
         if outcome.status is RecordStatus.ALREADY:
-            dispatcher.utter_message(text=f"Dạ, báo nghỉ {when} của con đã được ghi nhận trước đó rồi ạ.")
+            say(dispatcher, "utter_absence_already", view, **values)
             return _reset()
+        values["number"] = str(outcome.absence_id)
         if outcome.teachers_told == 0:
-            told = (
-                "Thầy cô chủ nhiệm chưa kết nối với trợ lý; nhà trường vẫn lưu báo nghỉ và thầy cô xem "
-                "được trong danh sách của lớp."
-            )
+            say(dispatcher, "utter_absence_recorded_teacher_not_connected", view, **values)
         elif outcome.held_until is not None:
-            release = outcome.held_until.astimezone(TIMEZONE)
-            told = f"Vì đang là buổi tối, thầy cô sẽ nhận trong bản tin sáng lúc {release:%H:%M}."
+            release = clock_time(outcome.held_until.astimezone(TIMEZONE))
+            say(dispatcher, "utter_absence_recorded_morning", view, **values, release=release)
         else:
-            told = "Thầy cô chủ nhiệm đã được báo."
-        dispatcher.utter_message(
-            text=f"Dạ, em đã ghi nhận báo nghỉ {when} (số {outcome.absence_id}). {told} Nhắc giờ học của "
-            "lớp sẽ không gửi cho con trong thời gian nghỉ. Nếu con đi học lại, Quý phụ huynh nhắn «rút báo "
-            "nghỉ» ạ.",
-            buttons=[{"title": "Rút báo nghỉ", "payload": "/withdraw_absence"}],
-        )
+            say(dispatcher, "utter_absence_recorded", view, **values)
         return _reset()
 
 
@@ -239,10 +217,7 @@ class ActionAbsenceCancel(SafeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text="Dạ, em chưa gửi báo nghỉ nào. Nếu sai ngày, Quý phụ huynh nhắn lại kèm ngày, ví dụ "
-            "«thứ Sáu con nghỉ» ạ."
-        )
+        say(dispatcher, "utter_absence_not_sent", await account_view(tracker))
         return _reset()
 
 
@@ -255,13 +230,14 @@ class ActionWithdrawAbsence(SafeAction):
     ) -> list[dict[str, Any]]:
         channel, external_id = sender(tracker)
         wanted = entity_id(tracker, "absence_id")
+        view = await account_view(tracker)
         upcoming = await db(absences.upcoming_of_account, channel, external_id, now())
         if wanted is None and len(upcoming) > 1:
-            dispatcher.utter_message(
-                text="Dạ, Quý phụ huynh muốn rút báo nghỉ nào ạ?",
+            say(
+                dispatcher, "utter_absence_which_to_withdraw", view,
                 buttons=[
                     {
-                        "title": f"{a.display_name}: {day_text(a.day)}, {periods_text(a.periods)}"[:60],
+                        "title": f"{a.display_name}: {day_label(a.day)}, {periods_text(a.periods)}"[:60],
                         "payload": "/withdraw_absence" + json.dumps({"absence_id": str(a.absence_id)}),
                     }
                     for a in upcoming[:8]
@@ -271,37 +247,41 @@ class ActionWithdrawAbsence(SafeAction):
         if wanted is None and upcoming:
             wanted = upcoming[0].absence_id
         if wanted is None:
-            dispatcher.utter_message(text="Dạ, hiện không có báo nghỉ nào từ hôm nay trở đi để rút ạ.")
+            say(dispatcher, _NOTHING_TO_WITHDRAW.get(role_of(view), "utter_absence_parents_only"), view)
             return []
         status, line = await db(
             absences.withdraw_absence, channel=channel, external_id=external_id, absence_id=wanted, now=now()
         )
         if status is WithdrawStatus.NOT_FOUND or line is None:
-            dispatcher.utter_message(
-                text="Dạ, em không tìm thấy báo nghỉ này trong các báo nghỉ còn hiệu lực của gia đình ạ."
-            )
+            say(dispatcher, "utter_absence_withdraw_not_found", view)
             return []
-        dispatcher.utter_message(
-            text=f"Dạ, em đã rút báo nghỉ {day_text(line.day)}, {periods_text(line.periods)} của em "
-            f"{line.display_name} và báo lại thầy cô ạ."
+        say(
+            dispatcher, "utter_absence_withdrawn", view,
+            day=day_label(line.day), periods=periods_text(line.periods), name=line.display_name,
         )
         return []
 
 
-async def today_text(view: AccountView) -> str:
+# Nothing to withdraw: a family has no notice ahead; others never send notices.
+_NOTHING_TO_WITHDRAW = {"parent": "utter_absence_none_to_withdraw", GUEST: "utter_not_linked"}
+
+
+async def say_today(dispatcher: CollectingDispatcher, view: AccountView) -> None:
     """Today's notices in the classes a teacher teaches or leads."""
     assert view.staff is not None
     today = local_now().date()
     lines = await db(absences.absences_on, view.staff.class_ids, today)
     if not lines:
-        return f"Dạ, {day_text(today)} các lớp của thầy cô chưa có báo nghỉ nào ạ."
-    text = [f"Dạ, báo nghỉ {day_text(today)} ({len(lines)}):"]
+        say(dispatcher, "utter_absence_today_none", view, day=day_label(today))
+        return
+    entries = []
     for line in lines:
         entry = f"• {line.class_name}: {line.display_name} — {periods_text(line.periods)}"
         if line.reason:
             entry += f"; lời nhắn: {quoted_words(line.reason, 120)}"
-        text.append(entry)
-    return "\n".join(text)
+        entries.append(entry)
+    say(dispatcher, "utter_absence_today", view, day=day_label(today), count=str(len(lines)),
+        notices="\n".join(entries))
 
 
 class ActionAbsencesToday(SafeAction):
@@ -314,14 +294,8 @@ class ActionAbsencesToday(SafeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         view = await account_view(tracker)
-        if view.staff is None:
-            if view.students:  # a family asking: send them to the notice itself
-                dispatcher.utter_message(
-                    text="Dạ, danh sách nghỉ học của lớp chỉ thầy cô xem được. Muốn báo nghỉ cho con, "
-                    "Quý phụ huynh nhắn, ví dụ «mai cháu nghỉ vì ốm» ạ."
-                )
-            else:
-                dispatcher.utter_message(text=NOT_LINKED)
+        if view.staff is None:  # a family asking is sent to the notice itself
+            say(dispatcher, "utter_absence_list_teachers_only" if view.students else "utter_not_linked", view)
             return []
-        dispatcher.utter_message(text=await today_text(view))
+        await say_today(dispatcher, view)
         return []

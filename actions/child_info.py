@@ -8,8 +8,9 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import NOT_LINKED, account_view, db, entity_id, off_loop, user_text
+from actions.common import account_view, db, entity_id, off_loop, say, user_text
 from actions.guard import SafeAction
+from chatbot.school.accounts import AccountView
 from chatbot.school.child_info import ChildInfo, child_info, subject_named
 from chatbot.school.dates import fold
 
@@ -22,33 +23,41 @@ _ALL_TEACHERS = (
     "ai day chau",
 )
 
+Reply = tuple[str, dict[str, str]]  # a response name and its values
 
-def answer(info: ChildInfo, text: str) -> str:
+
+def answer(info: ChildInfo, text: str) -> list[Reply]:
+    """The replies about one child: the class and homeroom teacher, then the subject teacher
+    the message asks about, or every subject teacher when it asks who teaches."""
     student = info.student
-    who = "Em" if student.link_role.value == "student" else f"Em {student.full_name}"
-    lines = [
-        f"Dạ, {who} học lớp {student.class_name}" + (f", {info.school_name}." if info.school_name else ".")
-    ]
-    lines.append(
-        f"Giáo viên chủ nhiệm: {info.homeroom_teacher}."
+    values = {
+        "name": student.full_name,
+        "class_name": student.class_name,
+        "school": f", {info.school_name}" if info.school_name else "",
+    }
+    replies: list[Reply] = [
+        ("utter_child_info", {**values, "homeroom": info.homeroom_teacher})
         if info.homeroom_teacher
-        else "Lớp chưa có giáo viên chủ nhiệm trong dữ liệu của trường."
-    )
+        else ("utter_child_info_no_homeroom", values)
+    ]
     subject = subject_named(info, text)
     folded = fold(text)
     if subject is not None:
         teacher = dict(info.subjects).get(subject)
-        lines.append(
-            f"Môn {subject}: {teacher}."
+        subject_values = {**values, "subject": subject}
+        replies.append(
+            ("utter_child_info_subject", {**subject_values, "teacher": teacher})
             if teacher
-            else f"Môn {subject}: chưa có tên giáo viên trong thời khóa biểu."
+            else ("utter_child_info_subject_unknown", subject_values)
         )
     elif any(words in folded for words in _ALL_TEACHERS) or " day " in f" {folded} ":
         taught = [f"• {name}: {teacher or 'chưa có tên giáo viên'}" for name, teacher in info.subjects]
-        lines.append(
-            "Giáo viên bộ môn:\n" + "\n".join(taught) if taught else "Lớp chưa có thời khóa biểu trực tuyến."
+        replies.append(
+            ("utter_child_info_subjects", {**values, "teachers": "\n".join(taught)})
+            if taught
+            else ("utter_child_info_no_subjects", values)
         )
-    return "\n".join(lines)
+    return replies
 
 
 class ActionChildInfo(SafeAction):
@@ -58,24 +67,17 @@ class ActionChildInfo(SafeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        view = await account_view(tracker)
+        view: AccountView = await account_view(tracker)
         if not view.students:
-            dispatcher.utter_message(text=NOT_LINKED)
+            say(dispatcher, "utter_not_linked", view)
             return []
         wanted = entity_id(tracker, "student_id")
-        students = (
-            [view.student(wanted)] if wanted is not None and view.student(wanted) else list(view.students)
-        )
+        chosen = view.student(wanted) if wanted is not None else None
+        students = [chosen] if chosen is not None else list(view.students)
         text = user_text(tracker)
         for student in students:
-            assert student is not None
             info = await db(child_info, student)
-            dispatcher.utter_message(text=await off_loop(answer, info, text))
-        dispatcher.utter_message(
-            text="Muốn trao đổi với thầy cô, Quý phụ huynh bấm «Hỏi giáo viên» ạ.",
-            buttons=[
-                {"title": "Hỏi giáo viên", "payload": "/ask_human"},
-                {"title": "Lịch học của con", "payload": "/ask_timetable"},
-            ],
-        )
+            for response, values in await off_loop(answer, info, text):
+                say(dispatcher, response, view, **values)
+        say(dispatcher, "utter_child_info_ask_teacher", view)
         return []

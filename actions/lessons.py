@@ -1,36 +1,44 @@
-"""Which classes a timetable or "how do I join" question is about, and how lessons read."""
+"""Which classes a timetable or "how do I join" question is about, and how lessons, days and
+times read in a reply (07:50, thứ Hai 30/11)."""
 
 from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import NOT_LINKED, account_view, address, db, entity, entity_id, user_text, weekday_name
+from actions.common import account_view, db, entity, entity_id, role_of, say, user_text, weekday_name
 from actions.guard import SafeAction
 from chatbot.school.accounts import AccountView, LinkedStudent
 from chatbot.school.child_names import find_children, given_name
 from chatbot.school.timetable import Lesson, class_names, find_class, mentioned_class
 
-SECRET_NOTE = (
-    "🔒 Thông tin vào lớp chỉ dành cho học sinh của lớp; tuyệt đối không chia sẻ tài khoản và "
-    "mật khẩu lớp học cho người khác (mục 2)."
-)
-
 
 @dataclass(frozen=True)
 class Target:
-    """A class to answer about, and how to name it in the reply."""
+    """A class to answer about, and the linked children in it (none: a class a teacher teaches)."""
 
     class_id: int
     class_name: str
-    who: str
     students: tuple[LinkedStudent, ...] = ()
+
+    @property
+    def names(self) -> str:
+        """The children's full names ("Nguyễn Minh Anh và Lê Văn Bình"); empty for a class."""
+        return " và ".join(s.full_name for s in self.students)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A domain response that refuses the question, with its values."""
+
+    response: str
+    values: dict[str, str]
 
 
 ALL_CHILDREN = "all"  # the student_id of the "every child" button
@@ -88,15 +96,18 @@ def _student_targets(students: tuple[LinkedStudent, ...]) -> list[Target]:
     by_class: dict[int, list[LinkedStudent]] = {}
     for student in students:
         by_class.setdefault(student.class_id, []).append(student)
-    targets = []
-    for class_id, group in by_class.items():
-        names = " và ".join(f"em {s.full_name}" for s in group)
-        class_name = group[0].class_name
-        targets.append(Target(class_id, class_name, f"{names} (lớp {class_name})", tuple(group)))
-    return targets
+    return [Target(class_id, group[0].class_name, tuple(group)) for class_id, group in by_class.items()]
 
 
-async def targets_for(tracker: Tracker, view: AccountView) -> list[Target] | str | WhichChild:
+def target_role(target: Target, view: AccountView) -> str:
+    """Whom a reply about ``target`` addresses: a class without the person's children in it is
+    one they teach, so they are addressed as a teacher even if they are also a parent."""
+    if target.students:
+        return role_of(view)
+    return "staff" if role_of(view) == "staff" else "teacher"
+
+
+async def targets_for(tracker: Tracker, view: AccountView) -> list[Target] | Refusal | WhichChild:
     """The classes asked about, a refusal to send when the account may not see them, or
     :class:`WhichChild` when the account's children are in different classes and the message
     does not say which."""
@@ -104,23 +115,20 @@ async def targets_for(tracker: Tracker, view: AccountView) -> list[Target] | str
     if name:
         found = await db(find_class, name, view.school_ids or None)
         if not found:
-            return f"Dạ, em không tìm thấy lớp {name} trong danh sách lớp của trường."
+            return Refusal("utter_lessons_class_not_found", {"class_name": name})
         allowed = [c for c in found if c.id in view.class_ids]
         if not allowed:
             if not view.linked:
-                return NOT_LINKED + " Lịch học và thông tin vào lớp chỉ gửi cho tài khoản đã liên kết."
+                return Refusal("utter_not_linked", {})
             mine = ", ".join(await db(class_names, view.class_ids))
-            return (
-                f"Dạ, tài khoản này chỉ xem được lịch học và thông tin vào lớp của lớp đã liên kết "
-                f"({mine}), không xem được lớp {name}."
-            )
+            return Refusal("utter_lessons_class_not_yours", {"class_name": name, "mine": mine})
         chosen = allowed[0]
         students = tuple(s for s in view.students if s.class_id == chosen.id)
         if students:
             return _student_targets(students)
-        return [Target(chosen.id, chosen.name, f"lớp {chosen.name}")]
+        return [Target(chosen.id, chosen.name)]
     if not view.students:
-        return NOT_LINKED if view.staff is None else []
+        return Refusal("utter_not_linked", {}) if view.staff is None else []
     students = chosen_students(tracker, view)
     if students is None:
         return WhichChild(view.students)
@@ -148,13 +156,13 @@ class ClassesAction(SafeAction, ABC):
     ) -> list[dict[str, Any]]:
         view = await account_view(tracker)
         targets = await targets_for(tracker, view)
-        if isinstance(targets, str):
-            dispatcher.utter_message(text=targets)
+        if isinstance(targets, Refusal):
+            say(dispatcher, targets.response, view, **targets.values)
             return []
         if isinstance(targets, WhichChild):
             carried = await self.carried_entities(tracker, view)
-            dispatcher.utter_message(
-                text=f"Dạ, {address(view)} muốn hỏi cho con nào ạ?",
+            say(
+                dispatcher, "utter_lessons_which_child", view,
                 buttons=which_child_buttons(targets.students, self.intent, carried),
             )
             return []
@@ -170,7 +178,7 @@ class ClassesAction(SafeAction, ABC):
 
 def lesson_line(lesson: Lesson, with_class: bool = False) -> str:
     period = f"Tiết {lesson.period}, " if lesson.period else ""
-    text = f"• {period}{lesson.starts_at:%H:%M}–{lesson.ends_at:%H:%M}: {lesson.subject}"
+    text = f"• {period}{clock_time(lesson.starts_at)}–{clock_time(lesson.ends_at)}: {lesson.subject}"
     if with_class:
         text += f", lớp {lesson.class_name}"
     if lesson.teacher_name:
@@ -180,19 +188,41 @@ def lesson_line(lesson: Lesson, with_class: bool = False) -> str:
     return text
 
 
-def meeting_lines(lesson: Lesson) -> list[str]:
+def meeting_lines(lesson: Lesson, indent: str = "   ") -> list[str]:
+    """The lesson's meeting id, password and link, one line each (none without a meeting)."""
     meeting = lesson.meeting
     if meeting is None:
         return []
     lines = []
     if meeting.meeting_id:
-        lines.append(f"   Mã phòng: {meeting.meeting_id}")
+        lines.append(f"{indent}Mã phòng: {meeting.meeting_id}")
     if meeting.password:
-        lines.append(f"   Mật khẩu: {meeting.password}")
+        lines.append(f"{indent}Mật khẩu: {meeting.password}")
     if meeting.link:
-        lines.append(f"   Link: {meeting.link}")
+        lines.append(f"{indent}Link: {meeting.link}")
     return lines
 
 
+def lessons_value(lessons: list[Lesson], with_class: bool = False, meetings: bool = True) -> str:
+    """The ``{lessons}`` value of a reply: a line per lesson, its meeting details below it."""
+    lines: list[str] = []
+    for lesson in lessons:
+        lines.append(lesson_line(lesson, with_class=with_class))
+        if meetings:
+            lines.extend(meeting_lines(lesson))
+    return "\n".join(lines)
+
+
+def clock_time(moment: datetime | time) -> str:
+    """A time as replies write it: 07:50 (zero-padded hours)."""
+    return f"{moment:%H:%M}"
+
+
 def day_label(lesson_day: date) -> str:
-    return f"{weekday_name(lesson_day)} {lesson_day:%d/%m/%Y}"
+    """A day as replies write it: thứ Hai 30/11."""
+    return f"{weekday_name(lesson_day)} {lesson_day:%d/%m}"
+
+
+def week_label(first: date, last: date) -> str:
+    """A week as replies write it: 30/11–06/12."""
+    return f"{first:%d/%m}–{last:%d/%m}"

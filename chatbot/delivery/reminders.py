@@ -32,8 +32,8 @@ SENDER = "reminders"
 
 
 def clock(value: time) -> str:
-    """``07:50`` → ``7:50``, as people write times in Vietnamese."""
-    return f"{value.hour}:{value.minute:02d}"
+    """A time as every reply writes it: ``07:50`` (docs/replies.md)."""
+    return f"{value:%H:%M}"
 
 
 def reminder_text(class_name: str, subject: str, starts_at: time) -> str:

@@ -126,6 +126,12 @@ def _explicit_date(folded: str, today: date) -> date | None:
         return None
 
 
+def impossible_date(text: str, today: date) -> bool:
+    """Whether ``text`` writes a day and month no calendar has ("31/2", "12/13")."""
+    folded = fold(text)
+    return bool(_DATE.search(folded)) and _explicit_date(folded, today) is None
+
+
 def _weekday_query(folded: str, weekday: int, today: date) -> DayQuery:
     """"thứ 2" (the coming one), "thứ 2 tuần này/sau/trước", "thứ 2 vừa rồi" (the last one)."""
     if _LAST_WEEK.search(folded):

@@ -140,7 +140,7 @@ def test_a_zalo_family_and_a_telegram_teacher_survive_a_restart(
 
         # 1. The family reports an absence on Zalo; the teacher gets it on Telegram.
         shown = talk.zalo(parent, "hôm nay con ốm, xin cho cháu nghỉ")
-        assert "em Nguyễn Minh Anh (lớp 6A) nghỉ học" in shown
+        assert "con Nguyễn Minh Anh (lớp 6A) nghỉ học" in shown
         assert "đã ghi nhận báo nghỉ" in talk.zalo(parent, "/absence_confirm")
         talk.deliver()
         assert any("📋 Báo nghỉ" in t and "05 - Nguyễn Minh Anh" in t for t in talk.tg_texts(teacher))

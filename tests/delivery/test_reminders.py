@@ -33,7 +33,7 @@ def broadcasts() -> list[Broadcast]:
 
 def test_reminder_text_follows_the_ten_minute_rule() -> None:
     assert reminder_text("6A", "Toán", time(8, 0)) == (
-        "Lớp 6A học Toán lúc 8:00. Các con đăng nhập trước 7:50 với tên hiển thị đúng quy định."
+        "Lớp 6A học Toán lúc 08:00. Các con đăng nhập trước 07:50 với tên hiển thị đúng quy định."
     )
     assert "lúc 13:05" in reminder_text("9B", "Tin học", time(13, 5))
     assert "trước 12:55" in reminder_text("9B", "Tin học", time(13, 5))
@@ -114,6 +114,6 @@ async def test_reminder_reaches_the_class(school: SchoolData) -> None:
     await worker.drain()
     assert sorted(sender.delivered_to()) == ["p-7A-1", "p-7A-2", "p-7A-3"]
     assert {m.text for _, m in sender.sent} == {
-        "Lớp 7A học Ngữ văn lúc 9:30. Các con đăng nhập trước 9:20 với tên hiển thị đúng quy định."
+        "Lớp 7A học Ngữ văn lúc 09:30. Các con đăng nhập trước 09:20 với tên hiển thị đúng quy định."
     }
     assert {m.buttons for _, m in sender.sent} == {()}

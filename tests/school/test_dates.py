@@ -6,7 +6,15 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from chatbot.school.dates import DayKind, DayQuery, WhenProblem, fold, parse_day_query, parse_when
+from chatbot.school.dates import (
+    DayKind,
+    DayQuery,
+    WhenProblem,
+    fold,
+    impossible_date,
+    parse_day_query,
+    parse_when,
+)
 from chatbot.settings import TIMEZONE
 
 WEDNESDAY = date(2026, 12, 2)
@@ -110,3 +118,11 @@ def test_parse_when_problems(text: str, problem: WhenProblem) -> None:
 def test_fold() -> None:
     assert fold("Thứ Hai, ĐÃ học!") == "thu hai da hoc"
     assert fold("t2 8h30") == "t 2 8 h 30"
+
+
+@pytest.mark.parametrize(("text", "impossible"), [
+    ("lịch học ngày 31/2", True), ("ngay 12/13", True), ("30/11", False), ("thứ 2", False),
+    ("hôm nay", False), ("lich hoc 29/2/2028", False),
+])
+def test_an_impossible_date_is_told_apart(text: str, impossible: bool) -> None:
+    assert impossible_date(text, date(2026, 12, 2)) is impossible
