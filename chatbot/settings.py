@@ -7,7 +7,7 @@ Typed sections:
   reports. Read when first asked for; tests call :func:`reset_settings` after changing the
   environment.
 - :class:`StoreSettings` (:func:`store_settings`): Rasa's conversation and lock stores.
-- :class:`ProcessSettings` (:func:`process_settings`): which code a process loads.
+- :class:`ProcessSettings` (:func:`process_settings`): who runs the process.
 - The channels' sections (``TelegramConfig``, ``ZaloConfig``, ``ZaloBotConfig``) live beside
   their code in :mod:`connectors.config` and read their variables through :func:`env` and
   :func:`env_positive_int` here; they are read each time they are asked for.
@@ -328,11 +328,10 @@ def store_settings() -> StoreSettings:
 
 @dataclass(frozen=True)
 class ProcessSettings:
-    """Which code a process loads, and who runs it."""
+    """Who runs the process."""
 
-    senders: str | None  # CHATBOT_SENDERS: "module:factory" of the channels' senders
     user: str | None  # USER: the operator's name when the system has none
 
 
 def process_settings() -> ProcessSettings:
-    return ProcessSettings(senders=env("CHATBOT_SENDERS"), user=env("USER"))
+    return ProcessSettings(user=env("USER"))

@@ -113,7 +113,6 @@ def city_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("QUIET_HOURS_END", "00:00")
     monkeypatch.setenv("TELEGRAM_RATE_PER_SECOND", str(RATE))
     monkeypatch.setenv("ZALO_RATE_PER_SECOND", str(RATE))
-    monkeypatch.delenv("CHATBOT_SENDERS", raising=False)
     reset_settings()
     yield key
     reset_settings()

@@ -15,13 +15,13 @@ from sqlalchemy import select
 
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Channel, ChatAccount, Delivery, DeliveryStatus, Role
-from chatbot.delivery.outbound import load_senders
 from chatbot.delivery.reminders import queue_due_reminders
 from chatbot.delivery.worker import DeliveryWorker, WorkerOptions
 from chatbot.school.accounts import LinkStatus, load_account, redeem_code
 from chatbot.school.city import NO_ROUTE_HEADER, SUMMARY_HEADERS, SUMMARY_SHEET, city_figures, city_xlsx_bytes
 from chatbot.school.incidents import ClassProblem, classes_for_report
 from chatbot.school.invites import issue_invite
+from connectors.senders import build_senders
 from tests.city.conftest import RATE, DemoSchool, add_school, first_lesson, link_family
 from tests.fakes.telegram_api import telegram_error
 from tests.fakes.zalo_api import SEND as ZALO_SEND
@@ -84,7 +84,7 @@ def test_a_reminder_to_both_schools_goes_out_through_each_bot_in_parallel(
     with session_scope() as session:
         assert len(queue_due_reminders(session)) == 2
 
-    senders = load_senders()
+    senders = build_senders()
     assert set(senders) == {"telegram:THCS-A", "telegram:THCS-B", "zalo:THCS-A", "zalo:THCS-B"}
     stats = asyncio.run(DeliveryWorker(senders, WorkerOptions(concurrency=4)).drain())
 
@@ -123,7 +123,7 @@ def _outcomes() -> dict[str, list]:
 
 
 def _telegram_senders() -> dict:
-    return {k: v for k, v in load_senders().items() if k.startswith("telegram")}
+    return {k: v for k, v in build_senders().items() if k.startswith("telegram")}
 
 
 def test_a_paused_bot_does_not_delay_the_other_school(schools: dict[str, DemoSchool]) -> None:
@@ -199,7 +199,7 @@ def test_an_unlinked_family_on_a_school_bot_reports_only_about_that_school(
 def test_report_and_status_gain_a_city_level(schools: dict[str, DemoSchool], tmp_path) -> None:  # noqa: ANN001
     from typer.testing import CliRunner
 
-    from chatbot.cli import app
+    from cli import app
 
     link_family(schools["THCS-A"], schools["THCS-A"].students[0], Channel.TELEGRAM, "5")
     status = CliRunner().invoke(app, ["status", "--city"])

@@ -18,13 +18,13 @@ from sqlalchemy import select
 from chatbot.channels import lane
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Broadcast, Channel, ChatAccount, Delivery, IncidentReport, Role
-from chatbot.delivery.outbound import load_senders
 from chatbot.delivery.reminders import queue_due_reminders
 from chatbot.delivery.worker import DeliveryWorker, WorkerOptions
 from chatbot.school import absences, contacts, incidents, relay
 from chatbot.school.accounts import load_account
 from chatbot.school.city import SUMMARY_HEADERS, SUMMARY_SHEET, city_figures, city_xlsx_bytes
 from chatbot.settings import TIMEZONE, reset_settings
+from connectors.senders import build_senders
 from tests.city.conftest import DemoSchool, add_school, first_lesson, link_family
 
 FAMILY, OTHER_FAMILY, TEACHER = "42", "43", "99"
@@ -48,7 +48,7 @@ def _teacher_on_own_bot(school: DemoSchool, chat: str = TEACHER) -> int:
 
 
 def _drain() -> dict[str, int]:
-    return asyncio.run(DeliveryWorker(load_senders(), WorkerOptions(concurrency=4)).drain())
+    return asyncio.run(DeliveryWorker(build_senders(), WorkerOptions(concurrency=4)).drain())
 
 
 def _lanes(key_prefix: str) -> set[str]:
@@ -194,7 +194,7 @@ def test_contact_checks_and_scam_reports_on_a_school_bot(schools: dict[str, Demo
 
     from typer.testing import CliRunner
 
-    from chatbot.cli import app
+    from cli import app
 
     on_a = CliRunner().invoke(app, ["contacts", "campaigns", "--school", "THCS-A"])
     assert on_a.exit_code == 0 and "0987654321" in on_a.output

@@ -7,7 +7,6 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from chatbot.cli import app
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Channel, School, SchoolChannel
 from chatbot.delivery.audience import Audience
@@ -15,6 +14,7 @@ from chatbot.delivery.notices import NoticeError, queue_notice
 from chatbot.school import school_channels as store
 from chatbot.secretbox import SecretsKeyError, seal, unseal
 from chatbot.settings import reset_settings
+from cli import app
 from connectors.school_bots import load_school_config, school_webhook_path, zalo_token_key
 from tests.city.conftest import add_school, link_family
 

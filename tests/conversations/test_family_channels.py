@@ -103,7 +103,7 @@ class Channels:
     def deliver(self) -> None:
         """Run the delivery worker until the outbox is empty."""
         worker = subprocess.run(
-            [sys.executable, "-m", "chatbot", "worker", "--exit-when-idle"],
+            [sys.executable, "-m", "cli", "worker", "--exit-when-idle"],
             cwd=PROJECT_ROOT,
             env={**os.environ, **self.env},
             capture_output=True,

@@ -190,7 +190,6 @@ class Fakes:
             "ZALO_BOT_API_BASE_URL": self.zalo_bot.base_url,
             "QUIET_HOURS_START": "00:00",  # the test must not depend on the time of day
             "QUIET_HOURS_END": "00:00",
-            "CHATBOT_SENDERS": "connectors.senders:build_senders",
         }
 
 

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from chatbot.cli import app
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Broadcast, Delivery, DeliveryStatus
 from chatbot.settings import PROJECT_ROOT
+from cli import app
 from tests.delivery.conftest import Fakes, SchoolData, add_account, make_school
 from tests.delivery.helpers import all_statuses
 
@@ -113,7 +113,7 @@ def test_status_of_unknown_broadcast(db: str) -> None:
 
 def worker_process(fakes: Fakes, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "chatbot", "worker", "--no-reminders", *args],
+        [sys.executable, "-m", "cli", "worker", "--no-reminders", *args],
         cwd=PROJECT_ROOT, env={**os.environ, **fakes.env()},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

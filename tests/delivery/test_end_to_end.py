@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from chatbot.cli import app
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Channel, ChatAccount, DeliveryStatus, ZaloFollow
-from chatbot.delivery.outbound import load_senders
 from chatbot.delivery.reminders import reminder_text
 from chatbot.delivery.worker import DeliveryWorker, Outcome, WorkerOptions
 from chatbot.settings import PROJECT_ROOT, TIMEZONE
+from cli import app
+from connectors.senders import build_senders
 from tests.delivery.conftest import Fakes, SchoolData, add_account, add_entry, make_school
 from tests.delivery.helpers import Clock, all_statuses, deliveries, queue
 from tests.fakes.base import Failure
@@ -51,7 +51,7 @@ def test_worker_process_sends_a_broadcast_and_a_reminder(fakes: Fakes, db: str) 
     assert "cho 4 tài khoản" in result.output
 
     worker = subprocess.run(
-        [sys.executable, "-m", "chatbot", "worker", "--exit-when-idle"],
+        [sys.executable, "-m", "cli", "worker", "--exit-when-idle"],
         cwd=PROJECT_ROOT, env={**os.environ, **fakes.env()}, capture_output=True, text=True, timeout=120,
     )
     assert worker.returncode == 0, worker.stderr[-3000:]
@@ -87,7 +87,7 @@ def telegram_worker(fakes: Fakes) -> Iterator[tuple[Fakes, SchoolData, Clock]]:
 
 
 async def drain(clock: Clock) -> dict[Outcome, int]:
-    senders = load_senders()
+    senders = build_senders()
     worker = DeliveryWorker(
         {"telegram": senders["telegram"]}, WorkerOptions(poll_interval=0.05, max_attempts=3), clock=clock
     )
@@ -154,7 +154,7 @@ def account_state(external_id: str) -> tuple[bool, str | None]:
 
 
 async def drain_channel(channel: str) -> dict[Outcome, int]:
-    senders = load_senders()
+    senders = build_senders()
     try:
         worker = DeliveryWorker({channel: senders[channel]}, WorkerOptions(poll_interval=0.05))
         return dict(await worker.drain())

@@ -9,13 +9,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from typer.testing import CliRunner
 
-from chatbot.cli import app
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Channel, DeliveryStatus
 from chatbot.delivery.limits import ChannelLimiter, Spacer
-from chatbot.delivery.outbound import SendResult, load_senders
+from chatbot.delivery.outbound import SendResult
 from chatbot.delivery.worker import DeliveryWorker, Outcome, WorkerOptions
 from chatbot.settings import reset_settings
+from cli import app
+from connectors.senders import build_senders
 from tests.delivery.conftest import Fakes, SchoolData, ScriptedSender, add_account, fast_limiters, make_school
 from tests.delivery.helpers import Clock, deliveries, queue
 from tests.fakes.base import Failure
@@ -27,7 +28,7 @@ LONG_NOTICE = "\n".join(
 
 
 async def drain(channel: str, clock: Clock, **limits: ChannelLimiter) -> dict[Outcome, int]:
-    senders = load_senders()
+    senders = build_senders()
     try:
         worker = DeliveryWorker(
             {channel: senders[channel]}, WorkerOptions(poll_interval=0.05, max_attempts=3),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from chatbot.cli import app
+from cli import app
 from tests.delivery.conftest import Fakes
 from tests.delivery.test_zalo_routes import TEXT, Spread, drain, send_notice, spread  # noqa: F401
 

@@ -29,11 +29,11 @@ from chatbot.db.models import (
 from chatbot.delivery import budget
 from chatbot.delivery.audience import Audience
 from chatbot.delivery.notices import NoticeError, preview_audience, queue_notice
-from chatbot.delivery.outbound import load_senders
 from chatbot.delivery.reach import class_reach, unreachable
 from chatbot.delivery.worker import DeliveryWorker, Outcome, WorkerOptions
 from chatbot.delivery.zalo_templates import set_template
 from chatbot.settings import reset_settings
+from connectors.senders import build_senders
 from connectors.zalo_api import OA_ERRORS, ZNS_ERRORS, Decision
 from tests.delivery.conftest import Fakes, add_account
 from tests.fakes.zalo_api import zalo_error
@@ -116,7 +116,7 @@ def spread_class(fakes: Fakes) -> Spread:
 
 
 async def drain(**options: object) -> dict[Outcome, int]:
-    senders = load_senders()
+    senders = build_senders()
     try:
         worker = DeliveryWorker(senders, WorkerOptions(poll_interval=0.05, max_pause=0.2, **options))  # type: ignore[arg-type]
         return dict(await worker.drain())

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Broadcast, InviteCode, ParentPhone, SchoolClass
-from chatbot.delivery.outbound import load_senders
 from chatbot.delivery.zalo_templates import set_template
 from chatbot.school.zns_invites import ZnsInviteError, not_linked_after, send_invites
+from connectors.senders import build_senders
 from tests.delivery.conftest import Fakes
 from tests.delivery.test_zalo_routes import NOW, Spread, spread  # noqa: F401
 
@@ -19,7 +19,7 @@ INVITE_TEMPLATE = "248099"
 
 
 async def invite(**options: object):  # noqa: ANN201
-    senders = load_senders()
+    senders = build_senders()
     try:
         with session_scope() as session:
             class_id = session.execute(select(SchoolClass.id)).scalar_one()

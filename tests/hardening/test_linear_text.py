@@ -39,10 +39,10 @@ from chatbot.school.unanswered import scrub
 from chatbot.settings import PROJECT_ROOT, TIMEZONE
 from tests.hardening.adversarial import family, seconds_per_call
 
-SCANNED = ("chatbot", "actions", "connectors")
+SCANNED = ("chatbot", "actions", "connectors", "cli")
 NOT_CHAT_TEXT = {
     "chatbot/school/importing/": "cells of the school's own spreadsheets",
-    "chatbot/cli/": "command-line arguments of school staff",
+    "cli/": "command-line arguments of school staff",
     "chatbot/school/reporting.py": "escapes the assistant's own report text",
     "chatbot/nlu/evaluation.py": "reads the project's training data",
     "chatbot/db/migrations/": "no text at all",

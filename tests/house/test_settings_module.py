@@ -62,7 +62,6 @@ def test_the_checker_sees_a_read() -> None:
          ["CODE_PATTERN", "normalize_code", "find_code", "format_code", "ALPHABET"]),
         ("chatbot.school.alerts", ["alert_buttons", "incident_alert_key", "MARK_HANDLED_INTENT"]),
         ("connectors.text", ["NumberedChoices"]),
-        ("chatbot.delivery.outbound", ["load_senders"]),
     ],
 )
 def test_moved_names_are_still_importable(module: str, names: list[str]) -> None:
@@ -71,12 +70,12 @@ def test_moved_names_are_still_importable(module: str, names: list[str]) -> None
 
 
 def test_store_settings_keep_their_variables_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    from chatbot.settings import process_settings, store_settings
+    from chatbot.settings import store_settings
 
     for name in ("TRACKER_STORE_URL", "LOCK_STORE_URL", "LOCK_STORE_KEY_PREFIX", "POSTGRESQL_SCHEMA",
-                 "SQL_POOL_SIZE", "SQL_MAX_OVERFLOW", "CHATBOT_SENDERS"):
+                 "SQL_POOL_SIZE", "SQL_MAX_OVERFLOW"):
         monkeypatch.delenv(name, raising=False)
-    assert store_settings().tracker_store_url is None and process_settings().senders is None
+    assert store_settings().tracker_store_url is None
     monkeypatch.setenv("LOCK_STORE_URL", " redis://127.0.0.1:6379/3 ")
     monkeypatch.setenv("SQL_POOL_SIZE", "4")
     settings = store_settings()

@@ -7,9 +7,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from chatbot.cli import app
 from chatbot.db.engine import session_scope
 from chatbot.db.models import School, Student
+from cli import app
 from tests.staff.helpers import ROSTER_HEADER, write_csv
 
 ROSTER = [ROSTER_HEADER, ["6A", "1", "Nguyễn Văn An", "07/07/2015", "Nam"],

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from chatbot.cli import app
 from chatbot.db.base import Base
 from chatbot.db.engine import session_scope
 from chatbot.db.models import InviteCode, School
 from chatbot.school.demo import DEMO_DIR, load_demo
 from chatbot.school.importing import import_file
+from cli import app
 
 SCHOOL_TABLES = ["schools", "classes", "students", "staff_members", "timetable_entries", "holidays"]
 CODE = re.compile(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}\b")

@@ -11,11 +11,11 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from chatbot.cli import app
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Broadcast, Delivery, IncidentKind, IncidentReport, IncidentStatus, School
 from chatbot.school.incidents import KIND_LABELS
 from chatbot.school.incidents_admin import IncidentError, IncidentFilter, find_incidents, handle_incident
+from cli import app
 from tests.staff.helpers import incident, link_account, student
 
 LATE_1_OCT = datetime(2026, 10, 1, 16, 30, tzinfo=timezone.utc)  # 23:30 on 1 October in Vietnam

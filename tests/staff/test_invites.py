@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from chatbot.cli import app
 from chatbot.db.engine import session_scope
 from chatbot.db.models import InviteCode, Role, SchoolClass
 from chatbot.school.invite_batches import (
@@ -25,6 +24,7 @@ from chatbot.school.invite_batches import (
 from chatbot.school.invite_sheets import export_batch, render_html, telegram_link
 from chatbot.school.invites import CodeProblem, check_code
 from chatbot.settings import reset_settings
+from cli import app
 from tests.staff.helpers import link_account, student
 
 NOW = datetime(2026, 9, 1, 1, 0, tzinfo=timezone.utc)

@@ -9,7 +9,6 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from chatbot.cli import app
 from chatbot.db.engine import session_scope
 from chatbot.db.models import (
     Broadcast,
@@ -33,6 +32,7 @@ from chatbot.school.reporting import (
     render_markdown,
     write_report,
 )
+from cli import app
 from tests.staff.helpers import incident, link_account, student
 
 IN_TERM = datetime(2026, 10, 5, 2, 0, tzinfo=timezone.utc)

@@ -10,11 +10,11 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from chatbot.cli import app
 from chatbot.db.engine import session_scope
 from chatbot.db.models import School
 from chatbot.school.report_letter import LetterDetails, date_line, letter_document
 from chatbot.school.reporting import build_report, write_xlsx
+from cli import app
 from tests.staff.test_report import term_activity
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from chatbot.cli import app
+from cli import app
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "mau"
 

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from chatbot.cli import app
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Acknowledgement, Channel, ChatAccount, Role, School, StaffMember
 from chatbot.school.status import class_statuses
+from cli import app
 from tests.staff.helpers import link_account, student
 
 EARLY = datetime(2026, 9, 5, 3, 0, tzinfo=timezone.utc)

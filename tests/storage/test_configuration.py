@@ -13,7 +13,7 @@ def _chatbot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str
     import os
 
     return subprocess.run(
-        [sys.executable, "-m", "chatbot", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True, text=True, env={**os.environ, **env}, timeout=120,
     )
 

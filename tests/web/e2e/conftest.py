@@ -168,9 +168,9 @@ def shot() -> Callable:
 def run_worker(site: Site) -> subprocess.CompletedProcess:
     """Send everything queued through the real senders to the fake APIs, then stop."""
     return subprocess.run(
-        [sys.executable, "-m", "chatbot", "worker", "--exit-when-idle", "--no-reminders"],
+        [sys.executable, "-m", "cli", "worker", "--exit-when-idle", "--no-reminders"],
         cwd=PROJECT_ROOT,
-        env={**site.env, "CHATBOT_SENDERS": "connectors.senders:build_senders"},
+        env=site.env,
         capture_output=True,
         text=True,
         timeout=120,

@@ -10,8 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from chatbot.cli.school import SchoolOption, check_period, day_option, fail, resolve_school
-from chatbot.cli.zalo import reach_table
 from chatbot.db.engine import session_scope
 from chatbot.school.city import (
     NO_ROUTE_HEADER,
@@ -25,6 +23,8 @@ from chatbot.school.report_letter import write_letter
 from chatbot.school.reporting import ReportError, build_report, write_report
 from chatbot.school.status import rate
 from chatbot.settings import get_settings
+from cli.school import SchoolOption, check_period, day_option, fail, resolve_school
+from cli.zalo import reach_table
 
 
 def city_report(start: date, end: date, out_dir: Path) -> None:

@@ -10,7 +10,9 @@ import sys
 
 import typer
 
-from chatbot.cli import (
+from chatbot.db.engine import DatabaseUnavailable
+from chatbot.settings import SettingsError
+from cli import (
     broadcast,
     contacts,
     database,
@@ -29,8 +31,6 @@ from chatbot.cli import (
     zalo,
     zalo_bot,
 )
-from chatbot.db.engine import DatabaseUnavailable
-from chatbot.settings import SettingsError
 
 # In the order of ``chatbot --help``.
 COMMAND_MODULES = [

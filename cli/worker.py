@@ -16,14 +16,14 @@ from typing import Annotated
 
 import typer
 
-from chatbot.cli.school import fail
-from chatbot.cli.senders import channel_senders
 from chatbot.db.housekeeping import purge_expired
 from chatbot.delivery.outbound import Sender
 from chatbot.delivery.periodic import run_periodically
 from chatbot.delivery.reminders import keep_reminding, queue_reminders_now
 from chatbot.delivery.worker import DeliveryWorker, Outcome, WorkerOptions, sole_sqlite_sender
 from chatbot.settings import get_settings
+from cli.school import fail
+from cli.senders import channel_senders
 
 logger = logging.getLogger("chatbot.worker")
 HOUSEKEEPING_SECONDS = 3600.0

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from chatbot.cli.school import SchoolOption, check_period, day_option, fail, resolve_class, resolve_school
 from chatbot.db.engine import session_scope
 from chatbot.db.models import IncidentKind, IncidentReport, IncidentStatus
 from chatbot.school.incidents_admin import (
@@ -24,6 +23,7 @@ from chatbot.school.incidents_admin import (
     handle_incident,
     local_text,
 )
+from cli.school import SchoolOption, check_period, day_option, fail, resolve_class, resolve_school
 
 _KIND_HELP = "; ".join(f"{kind.value}: {label}" for kind, label in KIND_LABELS.items())
 StatusOption = Annotated[

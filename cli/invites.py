@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from chatbot.cli.school import SchoolOption, fail, resolve_class, resolve_school
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Role
 from chatbot.school.invite_batches import (
@@ -22,6 +21,7 @@ from chatbot.school.invite_batches import (
 )
 from chatbot.school.invite_sheets import ROLE_LABELS, export_batch
 from chatbot.settings import get_settings
+from cli.school import SchoolOption, fail, resolve_class, resolve_school
 
 _ROLLS = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+))?\s*$")
 PLAIN_CODES_NOTE = (

@@ -94,6 +94,6 @@ def web_url(port: int) -> str:
 
 
 def _load_demo_school() -> None:
-    from chatbot.cli.demo import load_and_print_demo
+    from cli.demo import load_and_print_demo
 
     load_and_print_demo()

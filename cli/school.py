@@ -1,6 +1,6 @@
 """``chatbot school``: create and list schools; plus what the staff commands share.
 
-Registered from :mod:`chatbot.cli.imports` (a school is the first thing an import needs).
+Registered from :mod:`cli.imports` (a school is the first thing an import needs).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def register(app: typer.Typer) -> None:
             return
         Console().print(table)
 
-    from chatbot.cli.school_channels import register_channels
+    from cli.school_channels import register_channels
 
     register_channels(school_app)
     app.add_typer(school_app, name="school")

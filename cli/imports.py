@@ -12,11 +12,11 @@ from typing import Annotated
 
 import typer
 
-from chatbot.cli import school as school_cli
-from chatbot.cli.school import SchoolOption, fail, resolve_school
 from chatbot.db.engine import session_scope
 from chatbot.school.importing import FileUnreadable, ImportFailed, ImportSummary, import_file
 from chatbot.school.importing.values import normalize_class_name
+from cli import school as school_cli
+from cli.school import SchoolOption, fail, resolve_school
 
 FileArgument = Annotated[Path, typer.Argument(help="Tệp .csv hoặc .xlsx.", show_default=False)]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Chỉ xem trước thay đổi, không lưu gì.")]

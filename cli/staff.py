@@ -11,7 +11,6 @@ from rich.table import Table
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from chatbot.cli.school import fail, resolve_school
 from chatbot.db.engine import session_scope
 from chatbot.db.models import StaffMember, StaffUser, WebRole, WebSession
 from chatbot.school.importing.lookups import name_key
@@ -23,6 +22,7 @@ from chatbot.school.staff_accounts import (
     password_problem,
     set_password,
 )
+from cli.school import fail, resolve_school
 
 
 class RoleChoice(str, Enum):

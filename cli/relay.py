@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from chatbot.cli.school import SchoolOption, fail, resolve_class, resolve_school
 from chatbot.db.engine import session_scope
 from chatbot.school import absences, relay
 from chatbot.settings import TIMEZONE
+from cli.school import SchoolOption, fail, resolve_class, resolve_school
 
 relay_app = typer.Typer(
     help="Trao đổi giữa gia đình và giáo viên chủ nhiệm qua trợ lý.", no_args_is_help=True

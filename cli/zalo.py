@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from chatbot.cli.school import SchoolOption, fail, resolve_school
 from chatbot.db.engine import session_scope
 from chatbot.delivery import budget
 from chatbot.delivery.notices import AudiencePreview
@@ -30,6 +29,7 @@ from chatbot.delivery.zalo_templates import (
     remove_template,
     set_template,
 )
+from cli.school import SchoolOption, fail, resolve_school
 
 
 def vnd(amount: int) -> str:
@@ -164,14 +164,14 @@ def register(app: typer.Typer) -> None:
         """Gửi mã mời qua ZNS tới số điện thoại phụ huynh của các gia đình chưa kết nối."""
         import asyncio
 
-        from chatbot.cli.school import resolve_class
-        from chatbot.cli.worker import close_senders
-        from chatbot.delivery.outbound import load_senders
         from chatbot.school.zns_invites import ZnsInviteError, send_invites
+        from cli.school import resolve_class
+        from cli.senders import channel_senders
+        from cli.worker import close_senders
 
         with session_scope() as session:
             class_id = resolve_class(session, resolve_school(session, school), class_name).id
-        senders = load_senders()
+        senders = channel_senders()
         if "zns" not in senders:
             fail("chưa cấu hình Zalo (ZALO_APP_ID, ZALO_APP_SECRET, ZALO_OA_SECRET_KEY): không gửi được ZNS")
 

@@ -7,18 +7,17 @@ variables a single-school deployment uses (``TELEGRAM_BOT_TOKEN``, ``ZALO_APP_SE
 
 from __future__ import annotations
 
-import importlib
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from chatbot.cli.school import fail
 from chatbot.db.engine import session_scope
 from chatbot.school import school_channels as store
 from chatbot.secretbox import SecretsKeyError, new_key
 from chatbot.settings import env
+from cli.school import fail
 
 SECRET_FIELDS = {
     "telegram": ("token", "webhook_secret"),
@@ -38,12 +37,6 @@ ENV_NAMES = {
 }
 ChannelArgument = Annotated[str, typer.Argument(help="telegram, zalo hoặc zalo_bot.")]
 SchoolArgument = Annotated[str, typer.Argument(help="Mã trường.")]
-
-
-def _load(reference: str) -> Any:
-    """``connectors`` code, imported in the command only (``chatbot`` does not depend on it)."""
-    module_name, _, attribute = reference.partition(":")
-    return getattr(importlib.import_module(module_name), attribute)
 
 
 def _channel(value: str) -> str:
@@ -155,8 +148,7 @@ def register_channels(school_app: typer.Typer) -> None:
         """Hỏi Telegram / Zalo Bot xem mã bot của từng trường còn dùng được không."""
         import asyncio
 
-        school_configs = _load("connectors.school_bots:school_configs")
-        check_bot = _load("connectors.school_bots:check_bot")
+        from connectors.school_bots import check_bot, school_configs
         try:
             configs = school_configs()
         except SecretsKeyError as exc:

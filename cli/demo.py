@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from chatbot.cli.imports import show_summary
 from chatbot.db.engine import session_scope
 from chatbot.db.migrate import upgrade_database
 from chatbot.school.demo import DEMO_SCHOOL_CODE, DEMO_SCHOOL_NAME, load_demo
 from chatbot.school.invite_sheets import ROLE_LABELS, telegram_link
 from chatbot.settings import get_settings
+from cli.imports import show_summary
 
 
 def register(app: typer.Typer) -> None:

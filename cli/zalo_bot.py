@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from chatbot.cli.bot_channel import BotChannelCode, register_bot_channel
+from cli.bot_channel import BotChannelCode, register_bot_channel
 
 
 def _code() -> BotChannelCode:

@@ -16,10 +16,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from chatbot.cli.school import SchoolOption, fail, resolve_school
-from chatbot.cli.senders import channel_senders
-from chatbot.cli.worker import close_senders, install_stop_signals
-from chatbot.cli.zalo import preview_table, unreachable_table
 from chatbot.db.engine import session_scope
 from chatbot.db.models import BroadcastKind, Channel
 from chatbot.delivery.audience import Audience, AudienceError, parse_students
@@ -36,6 +32,10 @@ from chatbot.delivery.receipts import (
 from chatbot.delivery.worker import DeliveryWorker, WorkerOptions, sole_sqlite_sender
 from chatbot.school.importing.values import normalize_class_name
 from chatbot.settings import TIMEZONE, process_settings
+from cli.school import SchoolOption, fail, resolve_school
+from cli.senders import channel_senders
+from cli.worker import close_senders, install_stop_signals
+from cli.zalo import preview_table, unreachable_table
 
 WAIT_LIMIT = timedelta(minutes=10)  # --wait stops when the rest is held longer than this
 KIND_LABELS = {

@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from chatbot.cli.school import SchoolOption, fail, resolve_school
 from chatbot.db.engine import session_scope
 from chatbot.school import contacts
 from chatbot.settings import TIMEZONE
+from cli.school import SchoolOption, fail, resolve_school
 
 contacts_app = typer.Typer(
     help="Danh sách liên hệ chính thức của trường và Phòng GDĐT.", no_args_is_help=True

@@ -10,9 +10,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from chatbot.cli.report import city_table
-from chatbot.cli.school import SchoolOption, resolve_class, resolve_school
-from chatbot.cli.zalo import reach_table
 from chatbot.db.engine import session_scope
 from chatbot.delivery.outbox import utcnow
 from chatbot.delivery.reach import class_reach
@@ -20,6 +17,9 @@ from chatbot.school.absences import AbsenceLine, absences_on, day_text, periods_
 from chatbot.school.city import city_figures
 from chatbot.school.status import ClassStatus, StudentStatus, class_statuses, rate
 from chatbot.settings import RULES_VERSION, TIMEZONE
+from cli.report import city_table
+from cli.school import SchoolOption, resolve_class, resolve_school
+from cli.zalo import reach_table
 
 CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "zalo_bot": "Zalo", "rest": "Web"}
 
