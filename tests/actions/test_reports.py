@@ -28,7 +28,7 @@ from chatbot.db.models import (
     Role,
 )
 from tests.actions.conftest import DOMAIN, link_sender, make_tracker, run, texts
-from tests.school.sample import NOW, Sample
+from tests.chatbot.school.sample import NOW, Sample
 
 PARENT = "telegram:100"
 TEACHER = "telegram:lan"

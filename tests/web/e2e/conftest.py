@@ -26,8 +26,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatbot.settings import PROJECT_ROOT
+from tests.chatbot.delivery.conftest import TELEGRAM_TOKEN, ZALO_BOT_TOKEN, Fakes
 from tests.conftest import unavailable
-from tests.delivery.conftest import TELEGRAM_TOKEN, ZALO_BOT_TOKEN, Fakes
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloAPI
 from tests.fakes.zalo_bot_api import FakeZaloBotAPI
