@@ -32,9 +32,10 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run the action server (loopback only unless ACTION_SERVER_HOST says otherwise)."""
+        import actions
         from chatbot.action_server import serve
 
-        serve(port=port, host=host)
+        serve(actions, port=port, host=host)
 
     @app.command("serve")
     def serve_command(
