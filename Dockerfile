@@ -30,6 +30,7 @@ COPY chatbot ./chatbot
 COPY actions ./actions
 COPY connectors ./connectors
 COPY web ./web
+COPY cli ./cli
 COPY deploy/credentials.yml ./credentials.yml
 COPY deploy/endpoints.yml ./endpoints.yml
 RUN pip install --no-deps -e . \

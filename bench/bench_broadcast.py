@@ -200,13 +200,12 @@ def start_worker(url: str, fake: BenchTelegram, log: Path) -> subprocess.Popen:
         "TELEGRAM_API_BASE_URL": fake.base_url,
         "TELEGRAM_RATE_PER_SECOND": str(LIMIT),
         **NO_QUIET_HOURS,
-        "CHATBOT_SENDERS": "connectors.senders:build_senders",
     }
     for name in ("ZALO_APP_ID", "ZALO_BOT_TOKEN"):
         env.pop(name, None)
     handle = log.open("a", encoding="utf-8")
     return subprocess.Popen(
-        [sys.executable, "-m", "chatbot", "worker", "--exit-when-idle", "--no-reminders"],
+        [sys.executable, "-m", "cli", "worker", "--exit-when-idle", "--no-reminders"],
         cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
     )
 

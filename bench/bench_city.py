@@ -195,11 +195,10 @@ def start_worker(url: str, key: str, redis_url: str | None, log: Path, batch: in
     env = {
         **os.environ, "DATABASE_URL": url, "CHANNEL_SECRETS_KEY": key,
         "TELEGRAM_RATE_PER_SECOND": str(LIMIT), **NO_QUIET_HOURS,
-        "CHATBOT_SENDERS": "connectors.senders:build_senders",
     }
     for name in ("TELEGRAM_BOT_TOKEN", "ZALO_APP_ID", "ZALO_BOT_TOKEN", "DELIVERY_REDIS_URL"):
         env.pop(name, None)
-    command = [sys.executable, "-m", "chatbot", "worker", "--exit-when-idle", "--no-reminders",
+    command = [sys.executable, "-m", "cli", "worker", "--exit-when-idle", "--no-reminders",
                "--concurrency", "4", "--batch-size", str(batch)]
     if redis_url:
         command += ["--redis-url", redis_url]

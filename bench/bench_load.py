@@ -321,7 +321,7 @@ def set_async_commit(database_url: str) -> None:
 
 
 def migrate(database_url: str) -> None:
-    subprocess.run([sys.executable, "-m", "chatbot", "db", "upgrade"], check=True, cwd=PROJECT_ROOT,
+    subprocess.run([sys.executable, "-m", "cli", "db", "upgrade"], check=True, cwd=PROJECT_ROOT,
                    env={**os.environ, "DATABASE_URL": database_url}, capture_output=True)
 
 

@@ -1,4 +1,4 @@
-"""Worst-case time of every chat-text reader on crafted messages (tests/hardening/adversarial.py).
+"""Worst-case time of every chat-text reader on crafted messages (tests/house/adversarial.py).
 
     .venv/bin/python bench/bench_text.py [--sizes 4096 16384] [--nlu]
 
@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import cpu_model  # noqa: E402
 
-from tests.hardening.adversarial import family, seconds_per_call  # noqa: E402
-from tests.hardening.test_linear_text import READERS  # noqa: E402
+from tests.house.adversarial import family, seconds_per_call  # noqa: E402
+from tests.house.test_linear_text import READERS  # noqa: E402
 
 
 def worst(call: Callable[[str], object], size: int) -> tuple[str, float]:

@@ -48,11 +48,11 @@ from chatbot.db.models import (  # noqa: E402
     Student,
 )
 from chatbot.delivery.audience import class_families, class_recipients  # noqa: E402
-from chatbot.delivery.outbound import load_senders  # noqa: E402
 from chatbot.delivery.outbox import queue_broadcast  # noqa: E402
 from chatbot.delivery.worker import DeliveryWorker, WorkerOptions  # noqa: E402
 from chatbot.delivery.zalo_templates import set_template  # noqa: E402
 from chatbot.settings import PROJECT_ROOT, reset_settings  # noqa: E402
+from connectors.senders import build_senders  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
 from tests.fakes.zalo_api import FakeZaloAPI  # noqa: E402
 from tests.fakes.zalo_bot_api import FakeZaloBotAPI  # noqa: E402
@@ -84,7 +84,6 @@ def environment(fakes: tuple[FakeTelegramAPI, FakeZaloAPI, FakeZaloBotAPI], url:
         "QUIET_HOURS_START": "00:00", "QUIET_HOURS_END": "00:00",
         "TELEGRAM_RATE_PER_SECOND": "5000", "TELEGRAM_PER_CHAT_PER_SECOND": "100",
         "ZALO_RATE_PER_SECOND": "5000", "ZNS_PRICE_VND": "300", "ZNS_DAILY_BUDGET_VND": "10000000",
-        "CHATBOT_SENDERS": "connectors.senders:build_senders",
     }
 
 
@@ -172,7 +171,7 @@ def run(families: int) -> dict[str, object]:
         plan_seconds = time.perf_counter() - started
 
         async def send() -> Counter:
-            senders = load_senders()
+            senders = build_senders()
             try:
                 options = WorkerOptions(batch_size=200, concurrency=32, poll_interval=0.05)
                 worker = DeliveryWorker(senders, options)

@@ -118,7 +118,7 @@ def main() -> None:
         work = Path(folder)
         env = {**os.environ, "CHATBOT_DATA_DIR": str(work / "data"), "TF_CPP_MIN_LOG_LEVEL": "3",
                "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "RASA_TELEMETRY_ENABLED": "false"}
-        subprocess.run([sys.executable, "-m", "chatbot", "db", "upgrade"], cwd=PROJECT_ROOT, env=env,
+        subprocess.run([sys.executable, "-m", "cli", "db", "upgrade"], cwd=PROJECT_ROOT, env=env,
                        check=True, capture_output=True)
         port = free_port()
         with (work / "actions.log").open("wb") as log:

@@ -11,13 +11,15 @@ module runs the same app (``rasa_sdk.endpoint.create_app``) with three changes:
   production (``CHATBOT_ENV=production``) refuses to start without a token;
 - an unexpected exception is answered with a bare 500 and logged by type and code location.
 
-The action package is loaded by name, so ``chatbot`` does not import ``actions``.
+``chatbot`` does not import ``actions``: the caller (``chatbot actions`` in ``cli``) imports the
+action package and passes it in.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+from types import ModuleType
 from typing import Any
 
 from chatbot.logs import code_locations
@@ -37,8 +39,8 @@ def _authorised(settings: Settings, supplied: str | None) -> bool:
     return supplied is not None and hmac.compare_digest(supplied.encode(), expected.encode())
 
 
-def create_app(action_package: str = "actions", settings: Settings | None = None) -> Any:
-    """rasa_sdk's Sanic app for ``action_package`` with the checks described above."""
+def create_app(action_package: ModuleType, settings: Settings | None = None) -> Any:
+    """rasa_sdk's Sanic app for the actions in ``action_package`` with the checks described above."""
     from rasa_sdk.endpoint import create_app as sdk_app
     from sanic import response
 
@@ -76,8 +78,8 @@ def check_can_start(settings: Settings) -> None:
         )
 
 
-def serve(port: int = DEFAULT_PORT, host: str | None = None, action_package: str = "actions") -> None:
-    """Run the action server in the foreground (``chatbot actions``)."""
+def serve(action_package: ModuleType, port: int = DEFAULT_PORT, host: str | None = None) -> None:
+    """Run the action server for ``action_package`` in the foreground (``chatbot actions``)."""
     from rasa_sdk import utils
 
     settings = get_settings()

@@ -7,10 +7,12 @@ Typed sections:
   reports. Read when first asked for; tests call :func:`reset_settings` after changing the
   environment.
 - :class:`StoreSettings` (:func:`store_settings`): Rasa's conversation and lock stores.
-- :class:`ProcessSettings` (:func:`process_settings`): which code a process loads.
-- The channels' sections (``TelegramConfig``, ``ZaloConfig``, ``ZaloBotConfig``) live beside
-  their code in :mod:`connectors.config` and read their variables through :func:`env` and
-  :func:`env_positive_int` here; they are read each time they are asked for.
+- :class:`ProcessSettings` (:func:`process_settings`): who runs the process.
+- The channels' sections: :class:`TelegramSettings`, :class:`ZaloOASettings`,
+  :class:`ZaloBotSettings` (None while a channel's required variables are unset),
+  :class:`ApiUrls` and :class:`RestSettings` (message length caps, where Rasa's REST channel
+  is). Read each time they are asked for; :mod:`connectors.config` builds each bot's connection
+  from them.
 """
 
 from __future__ import annotations
@@ -328,11 +330,178 @@ def store_settings() -> StoreSettings:
 
 @dataclass(frozen=True)
 class ProcessSettings:
-    """Which code a process loads, and who runs it."""
+    """Who runs the process."""
 
-    senders: str | None  # CHATBOT_SENDERS: "module:factory" of the channels' senders
     user: str | None  # USER: the operator's name when the system has none
 
 
 def process_settings() -> ProcessSettings:
-    return ProcessSettings(senders=env("CHATBOT_SENDERS"), user=env("USER"))
+    return ProcessSettings(user=env("USER"))
+
+
+# The channels' sections: the deployment's own bots (a school's own bots are stored in the
+# database, see chatbot.school.school_channels). Read each time they are asked for; a channel
+# whose required variables are unset is off and its reader returns None.
+
+DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_ZALO_API_BASE_URL = "https://openapi.zalo.me"
+DEFAULT_ZALO_OAUTH_BASE_URL = "https://oauth.zaloapp.com"
+DEFAULT_ZALO_ZNS_BASE_URL = "https://business.openapi.zalo.me"
+DEFAULT_ZALO_BOT_API_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
+# The longest user message each channel hands to Rasa (characters); longer ones get a polite reply.
+DEFAULT_MAX_MESSAGE_CHARS = {"telegram": 4096, "zalo": 2000, "zalo_bot": 2000, "rest": 2000}
+MAX_MESSAGE_VARIABLES = {
+    "telegram": "TELEGRAM_MAX_MESSAGE_CHARS",
+    "zalo": "ZALO_MAX_MESSAGE_CHARS",
+    "zalo_bot": "ZALO_BOT_MAX_MESSAGE_CHARS",
+    "rest": "REST_MAX_MESSAGE_CHARS",
+}
+DEFAULT_ZALO_EVENT_MAX_AGE_SECONDS = 300
+TELEGRAM_REQUIRED = ("TELEGRAM_BOT_TOKEN",)
+ZALO_REQUIRED = ("ZALO_APP_ID", "ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY")
+ZALO_BOT_REQUIRED = ("ZALO_BOT_TOKEN",)
+
+
+def missing_variables(*names: str) -> list[str]:
+    """The names among ``names`` whose environment variables are unset or blank."""
+    return [name for name in names if env(name) is None]
+
+
+def max_message_chars(channel: str) -> int:
+    """The inbound message length cap of ``channel`` (``TELEGRAM_MAX_MESSAGE_CHARS`` and the like)."""
+    return env_positive_int(MAX_MESSAGE_VARIABLES[channel], DEFAULT_MAX_MESSAGE_CHARS[channel])
+
+
+@dataclass(frozen=True)
+class ApiUrls:
+    """Where each platform's API is (``*_API_BASE_URL``; tests point them at fakes). A school's
+    own bot without a stored address uses these too."""
+
+    telegram: str = DEFAULT_TELEGRAM_API_BASE_URL
+    zalo: str = DEFAULT_ZALO_API_BASE_URL
+    zalo_oauth: str = DEFAULT_ZALO_OAUTH_BASE_URL
+    zalo_zns: str = DEFAULT_ZALO_ZNS_BASE_URL
+    zalo_bot: str = DEFAULT_ZALO_BOT_API_BASE_URL
+
+
+def api_urls() -> ApiUrls:
+    return ApiUrls(
+        telegram=env("TELEGRAM_API_BASE_URL") or DEFAULT_TELEGRAM_API_BASE_URL,
+        zalo=(env("ZALO_API_BASE_URL") or DEFAULT_ZALO_API_BASE_URL).rstrip("/"),
+        zalo_oauth=(env("ZALO_OAUTH_BASE_URL") or DEFAULT_ZALO_OAUTH_BASE_URL).rstrip("/"),
+        zalo_zns=(env("ZALO_ZNS_BASE_URL") or DEFAULT_ZALO_ZNS_BASE_URL).rstrip("/"),
+        zalo_bot=env("ZALO_BOT_API_BASE_URL") or DEFAULT_ZALO_BOT_API_BASE_URL,
+    )
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """The deployment's Telegram bot (``TELEGRAM_*``)."""
+
+    token: str
+    webhook_secret: str | None
+    api_base_url: str
+    bot_username: str | None  # without the leading "@"
+    max_message_chars: int
+    allow_groups_set: bool  # TELEGRAM_ALLOW_GROUPS is set: no longer used, warned about
+
+    def __repr__(self) -> str:  # keeps the token out of logs and tracebacks
+        return f"TelegramSettings(api_base_url={self.api_base_url!r})"
+
+
+def telegram_settings() -> TelegramSettings | None:
+    """Telegram's section, or None when ``TELEGRAM_BOT_TOKEN`` is unset."""
+    token = env("TELEGRAM_BOT_TOKEN")
+    if token is None:
+        return None
+    return TelegramSettings(
+        token=token,
+        webhook_secret=env("TELEGRAM_WEBHOOK_SECRET"),
+        api_base_url=api_urls().telegram,
+        bot_username=(env("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
+        max_message_chars=max_message_chars("telegram"),
+        allow_groups_set=env("TELEGRAM_ALLOW_GROUPS") is not None,
+    )
+
+
+@dataclass(frozen=True)
+class ZaloOASettings:
+    """The deployment's Zalo Official Account (``ZALO_*``); ZNS goes through its app."""
+
+    app_id: str
+    app_secret: str
+    oa_secret_key: str
+    access_token: str | None
+    refresh_token: str | None
+    api_base_url: str
+    oauth_base_url: str
+    zns_base_url: str
+    max_message_chars: int
+    event_max_age_seconds: int
+
+    def __repr__(self) -> str:
+        return f"ZaloOASettings(app_id={self.app_id!r}, api_base_url={self.api_base_url!r})"
+
+
+def zalo_oa_settings() -> ZaloOASettings | None:
+    """Zalo OA's section, or None when the app id, app secret or OA secret key is unset."""
+    if missing_variables(*ZALO_REQUIRED):
+        return None
+    urls = api_urls()
+    return ZaloOASettings(
+        app_id=env("ZALO_APP_ID") or "",
+        app_secret=env("ZALO_APP_SECRET") or "",
+        oa_secret_key=env("ZALO_OA_SECRET_KEY") or "",
+        access_token=env("ZALO_ACCESS_TOKEN"),
+        refresh_token=env("ZALO_REFRESH_TOKEN"),
+        api_base_url=urls.zalo,
+        oauth_base_url=urls.zalo_oauth,
+        zns_base_url=urls.zalo_zns,
+        max_message_chars=max_message_chars("zalo"),
+        event_max_age_seconds=env_positive_int(
+            "ZALO_EVENT_MAX_AGE_SECONDS", DEFAULT_ZALO_EVENT_MAX_AGE_SECONDS
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ZaloBotSettings:
+    """The deployment's Zalo Bot (``ZALO_BOT_*``)."""
+
+    token: str
+    webhook_secret: str | None
+    api_base_url: str
+    max_message_chars: int
+
+    def __repr__(self) -> str:
+        return f"ZaloBotSettings(api_base_url={self.api_base_url!r})"
+
+
+def zalo_bot_settings() -> ZaloBotSettings | None:
+    """Zalo Bot's section, or None when ``ZALO_BOT_TOKEN`` is unset."""
+    token = env("ZALO_BOT_TOKEN")
+    if token is None:
+        return None
+    return ZaloBotSettings(
+        token=token,
+        webhook_secret=env("ZALO_BOT_WEBHOOK_SECRET"),
+        api_base_url=api_urls().zalo_bot,
+        max_message_chars=max_message_chars("zalo_bot"),
+    )
+
+
+@dataclass(frozen=True)
+class RestSettings:
+    """The project's REST channel: every channel's message length cap (``*_MAX_MESSAGE_CHARS``;
+    the REST channel serves the polling bridges too) and where the polling commands reach it."""
+
+    max_message_chars: dict[str, int]
+    rasa_url: str
+
+
+def rest_settings() -> RestSettings:
+    return RestSettings(
+        max_message_chars={channel: max_message_chars(channel) for channel in MAX_MESSAGE_VARIABLES},
+        rasa_url=(env("RASA_URL") or DEFAULT_RASA_URL).rstrip("/"),
+    )

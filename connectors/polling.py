@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from chatbot.delivery.outbound import Sender
-from connectors.config import rasa_url
+from chatbot.settings import rest_settings
 from connectors.outputs import SenderOutputChannel
 from connectors.rasa_rest import RasaRestClient, RasaUnavailable
 from connectors.school_bots import own_sender_id
@@ -73,7 +73,7 @@ class RasaRelay:
         self.output_type = output_type
         self.sender = sender
         self.channel = output_type.channel_name
-        self.client = RasaRestClient(rasa or rasa_url())
+        self.client = RasaRestClient(rasa or rest_settings().rasa_url)
         self.log = log
 
     async def deliver(self, sender_id: str, text: str, metadata: dict[str, Any]) -> None:

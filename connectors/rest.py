@@ -22,7 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from chatbot.channels import split_sender_id
-from connectors.config import MAX_MESSAGE_VARIABLES, max_message_chars
+from chatbot.settings import rest_settings
 from connectors.texts import message_too_long
 from connectors.webhook import parse_json_object, record_inbound, too_long
 
@@ -69,7 +69,7 @@ class RestInput(RasaRestInput):
     """Rasa's REST channel behind input checks, the length cap and inbound activity."""
 
     def __init__(self) -> None:
-        self.limits = {channel: max_message_chars(channel) for channel in MAX_MESSAGE_VARIABLES}
+        self.limits = rest_settings().max_message_chars
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> RestInput:

@@ -20,17 +20,8 @@ from chatbot.channels import is_school_code, make_sender_id, school_address, spl
 from chatbot.db.engine import session_scope
 from chatbot.school.school_channels import all_channel_values, channel_values
 from chatbot.secretbox import SecretsKeyError
-from connectors.config import (
-    DEFAULT_TELEGRAM_API_BASE_URL,
-    DEFAULT_ZALO_API_BASE_URL,
-    DEFAULT_ZALO_BOT_API_BASE_URL,
-    DEFAULT_ZALO_OAUTH_BASE_URL,
-    TelegramConfig,
-    ZaloBotConfig,
-    ZaloConfig,
-    _env,
-    max_message_chars,
-)
+from chatbot.settings import api_urls, max_message_chars
+from connectors.config import TelegramConfig, ZaloBotConfig, ZaloConfig
 
 logger = logging.getLogger(__name__)
 
@@ -76,13 +67,12 @@ def config_from_values(channel: str, school: str, values: dict[str, Any]) -> Bot
     An API base URL not stored falls back to the channel's variable (e.g. a test's fake API),
     then to the platform's address.
     """
+    urls = api_urls()
     if channel == "telegram":
         return TelegramConfig(
             token=values["token"],
             webhook_secret=values.get("webhook_secret"),
-            api_base_url=values.get("api_base_url")
-            or _env("TELEGRAM_API_BASE_URL")
-            or DEFAULT_TELEGRAM_API_BASE_URL,
+            api_base_url=values.get("api_base_url") or urls.telegram,
             bot_username=values.get("bot_username"),
             max_message_chars=max_message_chars("telegram"),
         )
@@ -90,9 +80,7 @@ def config_from_values(channel: str, school: str, values: dict[str, Any]) -> Bot
         return ZaloBotConfig(
             token=values["token"],
             webhook_secret=values.get("webhook_secret"),
-            api_base_url=values.get("api_base_url")
-            or _env("ZALO_BOT_API_BASE_URL")
-            or DEFAULT_ZALO_BOT_API_BASE_URL,
+            api_base_url=values.get("api_base_url") or urls.zalo_bot,
             max_message_chars=max_message_chars("zalo_bot"),
         )
     if channel == "zalo":
@@ -102,12 +90,8 @@ def config_from_values(channel: str, school: str, values: dict[str, Any]) -> Bot
             oa_secret_key=values["oa_secret_key"],
             access_token=values.get("access_token"),
             refresh_token=values.get("refresh_token"),
-            api_base_url=(
-                values.get("api_base_url") or _env("ZALO_API_BASE_URL") or DEFAULT_ZALO_API_BASE_URL
-            ).rstrip("/"),
-            oauth_base_url=(
-                values.get("oauth_base_url") or _env("ZALO_OAUTH_BASE_URL") or DEFAULT_ZALO_OAUTH_BASE_URL
-            ).rstrip("/"),
+            api_base_url=(values.get("api_base_url") or urls.zalo).rstrip("/"),
+            oauth_base_url=(values.get("oauth_base_url") or urls.zalo_oauth).rstrip("/"),
             max_message_chars=max_message_chars("zalo"),
             token_key=zalo_token_key(school),
         )

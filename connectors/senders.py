@@ -1,6 +1,6 @@
 """One :class:`~chatbot.delivery.outbound.Sender` per configured channel.
 
-Loaded by ``chatbot.delivery.outbound.load_senders`` (``CHATBOT_SENDERS`` default). Senders do
+Built by the commands that send (``cli.senders``) and handed to the delivery worker. Senders do
 not throttle: the delivery worker paces them; they report 429s as ``retry_after``.
 """
 

@@ -23,7 +23,7 @@ from chatbot.db.engine import session_scope
 from chatbot.db.models import ProcessedEvent
 from chatbot.delivery.outbound import OutboundMessage, Sender
 from chatbot.school.activity import INBOUND
-from connectors.config import missing
+from chatbot.settings import missing_variables
 from connectors.outputs import SenderOutputChannel
 from connectors.school_bots import BOT_SCHOOL, SCHOOL_CONFIGS, own_sender_id, qualified
 from connectors.texts import message_too_long
@@ -237,7 +237,7 @@ class SenderInputChannel(InputChannel, Generic[ConfigT, SenderT]):
         cls, credentials: dict[str, Any] | None
     ) -> SenderInputChannel[ConfigT, SenderT]:
         config = cls.load_config()
-        absent = missing(*cls.webhook_variables)
+        absent = missing_variables(*cls.webhook_variables)
         if absent:
             logging.getLogger(cls.__module__).warning(
                 "%s webhook is off: %s not set", cls.channel, ", ".join(absent)

@@ -24,7 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from chatbot.channels import make_sender_id
 from chatbot.delivery.outbound import OutboundMessage
 from chatbot.delivery.zalo_follow import record_follow_event
-from connectors.config import ZALO_REQUIRED, ZaloConfig, zalo_config
+from chatbot.settings import ZALO_REQUIRED
+from connectors.config import ZaloConfig, zalo_config
 from connectors.outputs import SenderOutputChannel
 from connectors.texts import TEXT_ONLY
 from connectors.webhook import (

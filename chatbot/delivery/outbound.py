@@ -1,18 +1,14 @@
 """The contract between delivery (outbox, reminders, alerts) and the channels' senders.
 
-The core does not import ``connectors``: the CLI, which stands above both, passes
-:func:`connectors.senders.build_senders` to :func:`load_senders`; ``CHATBOT_SENDERS`` can name
-another factory ("module:factory").
+The core does not import ``connectors``: whoever runs delivery (the ``cli`` package, which
+stands above both, or a test) builds the senders, for instance with
+:func:`connectors.senders.build_senders`, and passes them in.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
-
-from chatbot.settings import process_settings
 
 
 @dataclass(frozen=True)
@@ -95,22 +91,3 @@ class Sender(Protocol):
     async def send(self, external_id: str, message: OutboundMessage) -> SendResult: ...
 
     async def aclose(self) -> None: ...
-
-
-SenderFactory = Callable[[], Mapping[str, Sender]]
-DEFAULT_SENDERS = "connectors.senders:build_senders"
-
-
-def load_senders(default: SenderFactory | None = None) -> dict[str, Sender]:
-    """Build the configured senders, keyed by channel name; channels without credentials are absent.
-
-    ``CHATBOT_SENDERS`` ("module:factory") overrides the factory; otherwise ``default`` is used
-    (the CLI passes :func:`connectors.senders.build_senders`), and without one the factory that
-    :data:`DEFAULT_SENDERS` names.
-    """
-    target = process_settings().senders
-    if target is None and default is not None:
-        return dict(default())
-    module_name, _, attr = (target or DEFAULT_SENDERS).partition(":")
-    factory = getattr(importlib.import_module(module_name), attr or "build_senders")
-    return dict(factory())

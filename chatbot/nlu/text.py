@@ -18,7 +18,7 @@ from chatbot.nlu.concepts import fold_phrases, item_topics, regional_words
 
 INVITE_PLACEHOLDER = "invitecode"
 # Every pattern here runs on chat text and has a bounded width, so it runs in linear time
-# (tests/hardening/test_linear_text.py).
+# (tests/house/test_linear_text.py).
 
 # Emoji that carry the meaning of a word; every other emoji is dropped.
 EMOJI_WORDS = {

@@ -1,7 +1,7 @@
 """Rasa 3.6 hot paths made cheap without changing what they do.
 
 Each module replaces one Rasa function or class in the running process, with a test under
-``tests/speedups/`` that compares it with Rasa's own on the assistant's model and data.
+``tests/chatbot/rasa_speedups/`` that compares it with Rasa's own on the assistant's model and data.
 :func:`install` applies them all; ``chatbot.rasa_stores.EnvironmentLockStore`` calls it,
 because Rasa builds the lock store once per server process, before it loads the model.
 

@@ -47,7 +47,7 @@ MAX_AHEAD = timedelta(days=30)
 MAX_REASON = 300
 EVENING = time(18, 0)  # a notice without a day written after this is about tomorrow
 SENDER = "absences"
-# Bounded widths: these run on chat text (tests/hardening/test_linear_text.py).
+# Bounded widths: these run on chat text (tests/house/test_linear_text.py).
 _PERIODS = re.compile(r"\btiet ((?:\d{1,2}(?: ?(?:-|va|den|toi) ?| )?){1,8})")
 _RANGE = re.compile(r"(\d{1,2}) ?(?:-|den|toi) ?(\d{1,2})")
 _NUMBER = re.compile(r"\d{1,2}")

@@ -28,7 +28,7 @@ from chatbot.db.models import (
 )
 from chatbot.delivery.outbox import queue_broadcast
 
-# Bounded widths: these run on chat text (tests/hardening/test_linear_text.py).
+# Bounded widths: these run on chat text (tests/house/test_linear_text.py).
 _PHONE = re.compile(r"(?<![\d+])(?:\+ ?84|84|0)(?:[ .\-]?\d){8,10}(?!\d)")
 _EMAIL = re.compile(r"[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,4}")
 _LINK = re.compile(r"(?i)(?:https?://)?(?:www\.)?((?:[a-z0-9\-]{1,63}\.){1,5}[a-z]{2,12})(?=[/\s:?#.,)!]|$)")

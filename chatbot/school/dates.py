@@ -20,7 +20,7 @@ from chatbot.settings import TIMEZONE
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 # Patterns below run on chat text: each has a bounded width, so it runs in linear time
-# (tests/hardening/test_linear_text.py). They read folded text, whose spaces are single.
+# (tests/house/test_linear_text.py). They read folded text, whose spaces are single.
 _FOLD_DROP = re.compile(r"[^a-z0-9:/.\-]")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 OLDEST_REPORT = timedelta(days=366)

@@ -84,7 +84,7 @@ def check_display_name(candidate: str, roll_number: int, full_name: str, class_n
 
 
 # Every pattern here runs on chat text, so each has a bounded width (linear time, see
-# tests/hardening/test_linear_text.py); unbounded parts are plain string scans.
+# tests/house/test_linear_text.py); unbounded parts are plain string scans.
 _SPACE_AROUND_MARK = re.compile(r" ?([^\w\s]) ?")
 _NAMED_AS = re.compile(r"\b(?:tên|ten|để|de|đặt|dat)\s{1,8}(?:là|la)\s", re.IGNORECASE)
 _FIRST_DIGIT = re.compile(r"\d")

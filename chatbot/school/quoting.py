@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-# Bounded widths: these run on chat text (tests/hardening/test_linear_text.py).
+# Bounded widths: these run on chat text (tests/house/test_linear_text.py).
 _SCHEME = re.compile(r"(?i)^(?:[a-z][a-z0-9+.-]{0,15}://|www\.)")
 _DOMAIN = re.compile(
     r"(?i)^[^\s.]{0,64}?[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\."

@@ -21,7 +21,7 @@ from chatbot.nlu.text import normalize, replace_invite_codes
 MAX_TEXT = 500
 
 # Bounded widths throughout: these run on chat text, so each must run in linear time
-# (tests/hardening/test_linear_text.py). Longer runs are matched piece by piece.
+# (tests/house/test_linear_text.py). Longer runs are matched piece by piece.
 _EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,6}")
 _URL = re.compile(
     r"(?:https?://|www\.)\S{1,256}"

@@ -15,8 +15,8 @@ import actions.common
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Role
 from chatbot.settings import PROJECT_ROOT
+from tests.chatbot.school.sample import NOW, Sample, build_school, link
 from tests.replies import render_async
-from tests.school.sample import NOW, Sample, build_school, link
 
 DOMAIN_FILES = ("onboarding.yml", "timetable.yml", "reports.yml", "privacy.yml")
 

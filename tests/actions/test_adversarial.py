@@ -23,8 +23,8 @@ from actions.timetable import ActionTimetable
 from actions.unanswered import ActionUnanswered
 from chatbot.db.models import Role
 from tests.actions.conftest import DOMAIN, link_sender, make_tracker
-from tests.hardening.adversarial import family
-from tests.school.sample import Sample
+from tests.chatbot.school.sample import Sample
+from tests.house.adversarial import family
 
 PARENT, TEACHER = "telegram:500", "telegram:501"
 LIMIT = 2.0  # seconds per message, database work included; the old name check took 18 s

@@ -11,7 +11,7 @@ from actions.timetable import ActionTimetable
 from chatbot.db.engine import session_scope
 from chatbot.db.models import Role, Student
 from tests.actions.conftest import link_sender, run, texts
-from tests.school.sample import SECRET_6A, SECRET_7B, Sample
+from tests.chatbot.school.sample import SECRET_6A, SECRET_7B, Sample
 
 PARENT = "zalo:family"
 TODAY = "thứ Tư 02/12"

@@ -7,7 +7,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from actions.display_name import ActionCheckDisplayName, ActionMyDisplayName, ValidateDisplayNameForm
 from chatbot.db.models import Role
 from tests.actions.conftest import DOMAIN, link_sender, make_tracker, run, texts
-from tests.school.sample import Sample
+from tests.chatbot.school.sample import Sample
 
 PARENT = "telegram:100"
 

@@ -14,7 +14,7 @@ from actions.contacts import ActionCheckContact
 from actions.relay import ActionRelayClose, ActionRelayReply, ActionRelaySend
 from chatbot.db.models import Role
 from tests.actions.conftest import link_sender, run, texts
-from tests.school.sample import Sample
+from tests.chatbot.school.sample import Sample
 
 PARENT = "zalo:200"
 TEACHER = "telegram:lan"

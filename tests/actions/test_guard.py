@@ -17,7 +17,7 @@ from actions.mark_handled import ActionMarkHandled
 from actions.timetable import ActionTimetable
 from chatbot.db.models import Role
 from tests.actions.conftest import link_sender, run
-from tests.school.sample import SECRET_6A, Sample
+from tests.chatbot.school.sample import SECRET_6A, Sample
 
 PARENT = "telegram:700"
 

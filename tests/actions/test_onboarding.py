@@ -11,7 +11,7 @@ from chatbot.db.models import Acknowledgement, Role
 from chatbot.school import invites
 from chatbot.settings import RULES_VERSION
 from tests.actions.conftest import link_sender, run, texts
-from tests.school.sample import NOW, Sample
+from tests.chatbot.school.sample import NOW, Sample
 
 PARENT = "telegram:100"
 

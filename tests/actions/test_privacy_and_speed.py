@@ -15,7 +15,7 @@ from actions.timetable import ActionTimetable
 from chatbot.db.engine import session_scope
 from chatbot.db.models import AccountLink, ChatAccount, Role
 from tests.actions.conftest import link_sender, run, texts
-from tests.school.sample import Sample
+from tests.chatbot.school.sample import Sample
 
 PARENT = "telegram:100"
 

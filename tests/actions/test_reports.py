@@ -33,8 +33,8 @@ from chatbot.db.models import (
 )
 from chatbot.settings import TIMEZONE, reset_settings
 from tests.actions.conftest import DOMAIN, link_sender, make_tracker, run, texts
+from tests.chatbot.school.sample import NOW, Sample
 from tests.replies import render_async
-from tests.school.sample import NOW, Sample
 
 PARENT = "telegram:100"
 TEACHER = "telegram:lan"

@@ -6,7 +6,7 @@ from actions.join_class import ActionJoinClass
 from actions.timetable import ActionTimetable
 from chatbot.db.models import Role
 from tests.actions.conftest import link_sender, run, texts
-from tests.school.sample import SECRET_6A, SECRET_7B, Sample
+from tests.chatbot.school.sample import SECRET_6A, SECRET_7B, Sample
 
 PARENT = "telegram:100"
 

@@ -9,7 +9,7 @@ from chatbot.db.engine import session_scope
 from chatbot.db.models import Role, SignInLink, StaffUser
 from chatbot.school.staff_accounts import use_link
 from tests.actions.conftest import link_sender, run, texts
-from tests.school.sample import Sample
+from tests.chatbot.school.sample import Sample
 
 
 async def test_a_linked_teacher_gets_a_link_that_signs_them_in_once(school: Sample) -> None:

@@ -9,7 +9,7 @@ from actions.zns import ActionPhoneConfirm, ActionPhoneDeny, ActionZnsOptIn, Act
 from chatbot.db.engine import session_scope
 from chatbot.db.models import ChatAccount, ParentPhone, Role
 from tests.actions.conftest import link_sender, run, texts
-from tests.school.sample import Sample
+from tests.chatbot.school.sample import Sample
 
 PARENT = "telegram:100"
 OTHER = "telegram:200"

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from chatbot.delivery.outbound import load_senders
+from cli.senders import channel_senders
 from connectors.senders import build_senders
 from connectors.telegram_sender import TelegramSender
 from connectors.zalo_bot_sender import ZaloBotSender
@@ -61,7 +61,7 @@ async def test_build_senders_has_only_configured_channels(
     assert isinstance(senders["zalo_bot"], ZaloBotSender)
     for name in ("ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY"):
         monkeypatch.setenv(name, env[name])
-    loaded = load_senders()
+    loaded = channel_senders()
     assert isinstance(loaded["zalo"], ZaloSender)
     assert {name: sender.channel for name, sender in loaded.items()} == {
         "telegram": "telegram",

@@ -8,8 +8,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from chatbot.cli import app
 from chatbot.settings import SettingsError
+from cli import app
 from connectors.config import TelegramConfig
 from connectors.telegram import invite_deep_link
 from connectors.telegram_polling import poll, set_webhook

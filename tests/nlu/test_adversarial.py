@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from rasa.core.agent import Agent
 
-from tests.hardening.test_linear_text import assert_linear
+from tests.house.test_linear_text import assert_linear
 
 
 @pytest.mark.filterwarnings("ignore:Failed to parse arguments")  # the crafted "/x{" payloads

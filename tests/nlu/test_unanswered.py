@@ -53,7 +53,7 @@ def test_record_and_list(db: str) -> None:
 
 
 def test_cli_lists_scrubbed_messages(db: str) -> None:
-    from chatbot.cli import app
+    from cli import app
 
     with session_scope() as session:
         record_unanswered(session, "Nguyễn Thị Mai hỏi học phí", "out_of_scope", 0.7)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 import yaml
 from rasa.shared.utils.common import class_from_module_path
@@ -78,6 +80,16 @@ def test_the_image_runs_production_channels_and_the_hardened_action_server() -> 
     assert "COPY deploy/credentials.yml ./credentials.yml" in dockerfile
     assert "ENV CHATBOT_ENV=production" in dockerfile
     assert not any(name == "rest" or name.endswith(".RestInput") for name in _load("credentials.yml"))
+
+
+def test_the_image_copies_every_package_the_project_installs() -> None:
+    """The ``chatbot`` command lives in ``cli/``: an image without it could not start a worker."""
+    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8").splitlines()
+    include = next(line for line in pyproject if line.startswith("include = ["))
+    packages = [pattern.rstrip("*") for pattern in ast.literal_eval(include.partition("=")[2].strip())]
+    assert "cli" in packages and 'chatbot = "cli:main"' in pyproject
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()
+    assert [package for package in packages if f"COPY {package} ./{package}" not in dockerfile] == []
 
 
 def test_compose_publishes_only_the_proxy() -> None:

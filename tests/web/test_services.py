@@ -30,7 +30,7 @@ from chatbot.school.incidents_admin import IncidentFilter, find_incidents
 from chatbot.school.staff_accounts import accounts_for_staff, issue_sign_in_link, use_link
 from chatbot.school.status import class_statuses
 from chatbot.school.unanswered import group_unanswered
-from tests.delivery.conftest import SchoolData, add_account, make_school
+from tests.chatbot.delivery.conftest import SchoolData, add_account, make_school
 
 
 @pytest.fixture

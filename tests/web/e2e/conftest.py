@@ -26,8 +26,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatbot.settings import PROJECT_ROOT
+from tests.chatbot.delivery.conftest import TELEGRAM_TOKEN, ZALO_BOT_TOKEN, Fakes
 from tests.conftest import unavailable
-from tests.delivery.conftest import TELEGRAM_TOKEN, ZALO_BOT_TOKEN, Fakes
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloAPI
 from tests.fakes.zalo_bot_api import FakeZaloBotAPI
@@ -168,9 +168,9 @@ def shot() -> Callable:
 def run_worker(site: Site) -> subprocess.CompletedProcess:
     """Send everything queued through the real senders to the fake APIs, then stop."""
     return subprocess.run(
-        [sys.executable, "-m", "chatbot", "worker", "--exit-when-idle", "--no-reminders"],
+        [sys.executable, "-m", "cli", "worker", "--exit-when-idle", "--no-reminders"],
         cwd=PROJECT_ROOT,
-        env={**site.env, "CHATBOT_SENDERS": "connectors.senders:build_senders"},
+        env=site.env,
         capture_output=True,
         text=True,
         timeout=120,

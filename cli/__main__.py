@@ -1,0 +1,5 @@
+"""``python -m cli`` is the ``chatbot`` command."""
+
+from cli import main
+
+main()
