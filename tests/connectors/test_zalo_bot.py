@@ -118,7 +118,7 @@ def test_a_group_gets_a_pointer_to_a_private_chat_and_never_links(
     rasa_server.post(WEBHOOK, json=sticker, headers=HEADERS)
     assert zalo_bot_api.wait_for(lambda: len(zalo_bot_api.sent_texts(group)) == 1)
     assert not zalo_bot_api.wait_for(lambda: len(zalo_bot_api.sent_texts(group)) > 1, timeout=1)
-    assert zalo_bot_api.sent_texts(group)[0].startswith("Dạ, để giữ kín thông tin của các con")
+    assert zalo_bot_api.sent_texts(group)[0].startswith("Dạ, để giữ kín thông tin của học sinh")
     assert rasa_server.user_texts(f"zalo_bot:{group}") == []
     assert rasa_server.user_texts(f"zalo_bot:{parent}") == []
 
