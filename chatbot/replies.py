@@ -58,7 +58,7 @@ def _fill(template: str, values: dict[str, Any]) -> str:
     return template.format_map(values)
 
 
-def reply(name: str, channel: str | None = None, **values: Any) -> OutboundMessage:
+def reply_message(name: str, channel: str | None = None, **values: Any) -> OutboundMessage:
     """The response ``name`` as a connector sends it on ``channel``, filled with ``values``."""
     variation = _variation(name, channel)
     buttons = tuple(
@@ -69,8 +69,8 @@ def reply(name: str, channel: str | None = None, **values: Any) -> OutboundMessa
 
 
 def reply_text(name: str, channel: str | None = None, **values: Any) -> str:
-    """Only the text of :func:`reply` (a Telegram popup, a hint under numbered options)."""
-    return reply(name, channel, **values).text
+    """Only the text of :func:`reply_message` (a Telegram popup, a hint under numbered options)."""
+    return reply_message(name, channel, **values).text
 
 
 def thousands(number: int) -> str:

@@ -18,7 +18,7 @@ from telegram import Chat, Message, MessageEntity, Update
 from chatbot import relay_keys
 from chatbot.channels import make_sender_id
 from chatbot.delivery.outbound import OutboundMessage
-from chatbot.replies import BUTTON_EXPIRED, PRIVATE_CHAT_ONLY, TEXT_ONLY, reply, reply_text
+from chatbot.replies import BUTTON_EXPIRED, PRIVATE_CHAT_ONLY, TEXT_ONLY, reply_message, reply_text
 from chatbot.school.invites import normalize_code
 from connectors.config import TelegramConfig, telegram_config
 from connectors.groups import GROUP_POINTERS
@@ -112,8 +112,8 @@ def addressed_to_bot(message: Message, config: TelegramConfig) -> bool:
 def private_chat_pointer(config: TelegramConfig) -> OutboundMessage:
     """The reply in a group: talk to the bot privately (with a button opening that chat)."""
     if not config.bot_username:
-        return reply(PRIVATE_CHAT_ONLY)
-    return reply(PRIVATE_CHAT_ONLY, CHANNEL, bot_username=config.bot_username)
+        return reply_message(PRIVATE_CHAT_ONLY)
+    return reply_message(PRIVATE_CHAT_ONLY, CHANNEL, bot_username=config.bot_username)
 
 
 class TelegramUpdateHandler:
@@ -154,7 +154,7 @@ class TelegramUpdateHandler:
             await self.deliver(make_sender_id(CHANNEL, chat_id), translate_text(message.text), metadata)
             return "message"
         if any(getattr(message, f) for f in _MEDIA_FIELDS):
-            await self.sender.send(chat_id, reply(TEXT_ONLY, CHANNEL))
+            await self.sender.send(chat_id, reply_message(TEXT_ONLY, CHANNEL))
             return "unsupported"
         return "ignored"
 
@@ -190,7 +190,7 @@ class TelegramUpdateHandler:
             return "ignored"
         payload = await CALLBACK_PAYLOADS.decode(query.data)
         if payload is None:
-            await self.sender.send(chat_id, reply(BUTTON_EXPIRED, CHANNEL))
+            await self.sender.send(chat_id, reply_message(BUTTON_EXPIRED, CHANNEL))
             return "expired_button"
         metadata = {"telegram": {"chat_type": Chat.PRIVATE, "button": True}}
         await self.deliver(make_sender_id(CHANNEL, chat_id), payload, metadata)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from chatbot.channels import make_sender_id
 from chatbot.delivery.zalo_follow import record_follow_event
-from chatbot.replies import TEXT_ONLY, reply
+from chatbot.replies import TEXT_ONLY, reply_message
 from connectors.config import ZALO_REQUIRED, ZaloConfig, zalo_config
 from connectors.outputs import SenderOutputChannel
 from connectors.webhook import (
@@ -138,7 +138,7 @@ class ZaloEventHandler:
     async def _message(self, name: str, user_id: str, message: dict[str, Any]) -> str:
         await record_inbound(CHANNEL, user_id)
         if name in NON_TEXT_EVENTS:
-            await self.sender.send(user_id, reply(TEXT_ONLY, CHANNEL))
+            await self.sender.send(user_id, reply_message(TEXT_ONLY, CHANNEL))
             return "unsupported"
         text = str(message.get("text") or "")
         if not text.strip():

@@ -11,7 +11,7 @@ from chatbot.replies import (
     PRIVATE_CHAT_ONLY,
     domain_responses,
     message_too_long,
-    reply,
+    reply_message,
     reply_text,
     thousands,
 )
@@ -28,8 +28,8 @@ def test_each_connector_reply_is_a_domain_response_with_one_text_for_everyone(na
 
 
 def test_the_private_chat_pointer_opens_the_bot_on_telegram_only() -> None:
-    assert reply(PRIVATE_CHAT_ONLY, "zalo_bot").buttons == ()
-    message = reply(PRIVATE_CHAT_ONLY, "telegram", bot_username="truong_bot")
+    assert reply_message(PRIVATE_CHAT_ONLY, "zalo_bot").buttons == ()
+    message = reply_message(PRIVATE_CHAT_ONLY, "telegram", bot_username="truong_bot")
     assert message.buttons == (Button("Nhắn riêng cho trợ lý", "https://t.me/truong_bot"),)
     assert message.text == reply_text(PRIVATE_CHAT_ONLY) and len(message.text) <= 200  # a popup
     config = TelegramConfig(token="t", webhook_secret=None, bot_username="")
@@ -38,7 +38,7 @@ def test_the_private_chat_pointer_opens_the_bot_on_telegram_only() -> None:
 
 def test_a_missing_value_is_an_error_not_a_placeholder() -> None:
     with pytest.raises(KeyError):
-        reply(PRIVATE_CHAT_ONLY, "telegram")
+        reply_message(PRIVATE_CHAT_ONLY, "telegram")
 
 
 def test_the_cap_is_written_the_vietnamese_way() -> None:
