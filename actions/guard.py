@@ -8,6 +8,8 @@
 - Any other error inside an action becomes a polite apology. The log line names the action,
   the exception type and the code locations, never the exception's message or the tracker,
   since either may hold a name, a meeting password or an invite code.
+- These replies are domain responses (chatbot/domain/safety.yml) in the variation of the
+  ``role`` slot: the guard does not read the account.
 
 Actions subclass :class:`SafeAction` (which wraps their ``run``) or
 :class:`SafeFormValidationAction`; ``tests/hardening/test_actions_guarded.py`` checks that
@@ -26,6 +28,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from chatbot.logs import code_locations
+from chatbot.replies import thousands
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +58,7 @@ async def run_guarded(name: str, run: Run, dispatcher: CollectingDispatcher, tra
     """Run one action's ``run`` behind the guard described in the module docstring."""
     if message_too_long(tracker):
         if tracker.latest_action_name in (None, "action_listen"):  # once per turn
-            dispatcher.utter_message(response=TOO_LONG_RESPONSE)
+            dispatcher.utter_message(response=TOO_LONG_RESPONSE, limit=thousands(MAX_MESSAGE))
         return []
     try:
         return await run(dispatcher, tracker, domain)

@@ -11,11 +11,11 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from chatbot.delivery.outbound import Sender
+from chatbot.replies import ASSISTANT_BUSY, reply_text
 from chatbot.settings import rest_settings
 from connectors.outputs import SenderOutputChannel
 from connectors.rasa_rest import RasaRestClient, RasaUnavailable
 from connectors.school_bots import own_sender_id
-from connectors.texts import ASSISTANT_BUSY
 
 Update = TypeVar("Update")
 
@@ -59,7 +59,7 @@ class RasaRelay:
     """A polling loop's link to Rasa's REST channel (``RASA_URL`` by default).
 
     :meth:`deliver` hands a user's text to Rasa and sends the answers through ``output_type``
-    (or :data:`~connectors.texts.ASSISTANT_BUSY` when Rasa does not answer). Used as an async
+    (or the :data:`~chatbot.replies.ASSISTANT_BUSY` reply when Rasa does not answer). Used as an async
     context manager, it closes the REST client and then ``sender`` on exit.
     """
 
@@ -82,7 +82,7 @@ class RasaRelay:
         try:
             await self.client.relay(sender_id, text, self.channel, metadata, output)
         except RasaUnavailable:
-            await output.send_text_message(sender_id, ASSISTANT_BUSY)
+            await output.send_text_message(sender_id, reply_text(ASSISTANT_BUSY, self.channel))
 
     async def handle(
         self,

@@ -22,8 +22,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from chatbot.channels import split_sender_id
+from chatbot.replies import message_too_long
 from chatbot.settings import rest_settings
-from connectors.texts import message_too_long
 from connectors.webhook import parse_json_object, record_inbound, too_long
 
 logger = logging.getLogger(__name__)

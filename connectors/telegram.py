@@ -17,13 +17,13 @@ from telegram import Chat, Message, MessageEntity, Update
 
 from chatbot import relay_keys
 from chatbot.channels import make_sender_id
-from chatbot.delivery.outbound import Button, OutboundMessage
+from chatbot.delivery.outbound import OutboundMessage
+from chatbot.replies import BUTTON_EXPIRED, PRIVATE_CHAT_ONLY, TEXT_ONLY, reply_message, reply_text
 from chatbot.school.invites import normalize_code
 from connectors.config import TelegramConfig, telegram_config
 from connectors.groups import GROUP_POINTERS
 from connectors.outputs import SenderOutputChannel
 from connectors.telegram_sender import CALLBACK_PAYLOADS, TelegramSender
-from connectors.texts import BUTTON_EXPIRED, PRIVATE_CHAT_BUTTON, PRIVATE_CHAT_ONLY, TEXT_ONLY
 from connectors.webhook import (
     Deliver,
     SecretTokenInputChannel,
@@ -112,9 +112,8 @@ def addressed_to_bot(message: Message, config: TelegramConfig) -> bool:
 def private_chat_pointer(config: TelegramConfig) -> OutboundMessage:
     """The reply in a group: talk to the bot privately (with a button opening that chat)."""
     if not config.bot_username:
-        return OutboundMessage(text=PRIVATE_CHAT_ONLY)
-    link = Button(PRIVATE_CHAT_BUTTON, f"https://t.me/{config.bot_username}")
-    return OutboundMessage(text=PRIVATE_CHAT_ONLY, buttons=(link,))
+        return reply_message(PRIVATE_CHAT_ONLY)
+    return reply_message(PRIVATE_CHAT_ONLY, CHANNEL, bot_username=config.bot_username)
 
 
 class TelegramUpdateHandler:
@@ -155,7 +154,7 @@ class TelegramUpdateHandler:
             await self.deliver(make_sender_id(CHANNEL, chat_id), translate_text(message.text), metadata)
             return "message"
         if any(getattr(message, f) for f in _MEDIA_FIELDS):
-            await self.sender.send(chat_id, OutboundMessage(text=TEXT_ONLY))
+            await self.sender.send(chat_id, reply_message(TEXT_ONLY, CHANNEL))
             return "unsupported"
         return "ignored"
 
@@ -182,7 +181,7 @@ class TelegramUpdateHandler:
         assert query is not None
         chat = query.message.chat if query.message is not None else None
         if chat is not None and chat.type != Chat.PRIVATE:
-            await self.sender.answer_callback(query.id, text=PRIVATE_CHAT_ONLY)
+            await self.sender.answer_callback(query.id, text=reply_text(PRIVATE_CHAT_ONLY))
             return "group_pointer"
         await self.sender.answer_callback(query.id)
         chat_id = str(chat.id if chat is not None else query.from_user.id)
@@ -191,7 +190,7 @@ class TelegramUpdateHandler:
             return "ignored"
         payload = await CALLBACK_PAYLOADS.decode(query.data)
         if payload is None:
-            await self.sender.send(chat_id, OutboundMessage(text=BUTTON_EXPIRED))
+            await self.sender.send(chat_id, reply_message(BUTTON_EXPIRED, CHANNEL))
             return "expired_button"
         metadata = {"telegram": {"chat_type": Chat.PRIVATE, "button": True}}
         await self.deliver(make_sender_id(CHANNEL, chat_id), payload, metadata)

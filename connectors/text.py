@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chatbot.delivery.outbound import Button
+from chatbot.replies import CHOOSE_BY_NUMBER, reply_text
 from connectors.button_store import NumberedChoices as NumberedChoices  # stored choices
-from connectors.texts import CHOOSE_BY_NUMBER
 
 
 def utf16_len(text: str) -> int:
@@ -62,5 +62,5 @@ def numbered_text(text: str, buttons: Sequence[Button]) -> str:
     """``text`` followed by the buttons as numbered options and a hint to answer by number."""
     lines = [text, ""] if text else []
     lines.extend(f"{number}. {button.title}" for number, button in enumerate(buttons, start=1))
-    lines.extend(["", CHOOSE_BY_NUMBER])
+    lines.extend(["", reply_text(CHOOSE_BY_NUMBER)])
     return "\n".join(lines)

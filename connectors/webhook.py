@@ -22,11 +22,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from chatbot.db.engine import session_scope
 from chatbot.db.models import ProcessedEvent
 from chatbot.delivery.outbound import OutboundMessage, Sender
+from chatbot.replies import message_too_long
 from chatbot.school.activity import INBOUND
 from chatbot.settings import missing_variables
 from connectors.outputs import SenderOutputChannel
 from connectors.school_bots import BOT_SCHOOL, SCHOOL_CONFIGS, own_sender_id, qualified
-from connectors.texts import message_too_long
 
 logger = logging.getLogger(__name__)
 

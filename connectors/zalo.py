@@ -22,12 +22,11 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from chatbot.channels import make_sender_id
-from chatbot.delivery.outbound import OutboundMessage
 from chatbot.delivery.zalo_follow import record_follow_event
+from chatbot.replies import TEXT_ONLY, reply_message
 from chatbot.settings import ZALO_REQUIRED
 from connectors.config import ZaloConfig, zalo_config
 from connectors.outputs import SenderOutputChannel
-from connectors.texts import TEXT_ONLY
 from connectors.webhook import (
     Deliver,
     SenderInputChannel,
@@ -140,7 +139,7 @@ class ZaloEventHandler:
     async def _message(self, name: str, user_id: str, message: dict[str, Any]) -> str:
         await record_inbound(CHANNEL, user_id)
         if name in NON_TEXT_EVENTS:
-            await self.sender.send(user_id, OutboundMessage(text=TEXT_ONLY))
+            await self.sender.send(user_id, reply_message(TEXT_ONLY, CHANNEL))
             return "unsupported"
         text = str(message.get("text") or "")
         if not text.strip():

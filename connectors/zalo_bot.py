@@ -17,11 +17,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from chatbot.channels import make_sender_id
-from chatbot.delivery.outbound import OutboundMessage
+from chatbot.replies import PRIVATE_CHAT_ONLY, TEXT_ONLY, reply_message
 from connectors.config import ZaloBotConfig, zalo_bot_config
 from connectors.groups import GROUP_POINTERS
 from connectors.outputs import SenderOutputChannel
-from connectors.texts import PRIVATE_CHAT_ONLY, TEXT_ONLY
 from connectors.webhook import (
     Deliver,
     SecretTokenInputChannel,
@@ -101,7 +100,7 @@ class ZaloBotEventHandler:
             return await self._group_message(message, chat_id, name == TEXT_EVENT)
         await record_inbound(CHANNEL, chat_id)
         if name != TEXT_EVENT or not isinstance(text, str):
-            await self.sender.send(chat_id, OutboundMessage(text=TEXT_ONLY))
+            await self.sender.send(chat_id, reply_message(TEXT_ONLY, CHANNEL))
             return "unsupported"
         if not text.strip():
             return "ignored"
@@ -116,7 +115,7 @@ class ZaloBotEventHandler:
         person = _field_id(message, "from") or ""
         if not is_text or not GROUP_POINTERS.allow((CHANNEL, chat_id, person)):
             return "group_ignored"
-        await self.sender.send(chat_id, OutboundMessage(text=PRIVATE_CHAT_ONLY))
+        await self.sender.send(chat_id, reply_message(PRIVATE_CHAT_ONLY, CHANNEL))
         return "group_pointer"
 
 

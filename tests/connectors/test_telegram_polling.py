@@ -8,12 +8,12 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from chatbot.replies import ASSISTANT_BUSY, TEXT_ONLY, reply_text
 from chatbot.settings import SettingsError
 from cli import app
 from connectors.config import TelegramConfig
 from connectors.telegram import invite_deep_link
 from connectors.telegram_polling import poll, set_webhook
-from connectors.texts import TEXT_ONLY
 from tests.connectors.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, RasaServer, free_port
 from tests.connectors.payloads import PHOTO, new_chat_id, tg_callback, tg_update
 from tests.fakes.telegram_api import FakeTelegramAPI, telegram_error
@@ -47,7 +47,7 @@ async def test_polling_relays_updates_to_rasa_and_replies(rasa_server: RasaServe
     assert fake.webhook is None
     assert fake.sent_texts(chat_id) == [
         "Dạ, đây là lịch học.",
-        TEXT_ONLY,
+        reply_text(TEXT_ONLY),
         "Dạ, đây là lịch học.",
         "Dạ, trợ lý đã nhận mã ABCD2345.",
     ]
@@ -77,9 +77,8 @@ async def test_polling_without_rasa_tells_the_user_to_try_later(db: str) -> None
             await asyncio.sleep(0.1)
         stop.set()
         await asyncio.wait_for(task, timeout=10)
-    assert fake.sent_texts(chat_id) == [
-        "Dạ, trợ lý đang bận một chút. Quý phụ huynh vui lòng nhắn lại sau ít phút nhé."
-    ]
+    assert fake.sent_texts(chat_id) == [reply_text(ASSISTANT_BUSY, "telegram")]
+    assert fake.sent_texts(chat_id)[0].startswith("Dạ, hệ thống đang bận")
 
 
 async def test_set_webhook_registers_url_with_secret() -> None:

@@ -132,7 +132,7 @@ def test_photo_and_sticker_get_a_text_only_reply(
     reply = post(rasa_server, tg_update(chat_id, **content))
     assert reply.json() == {"status": "unsupported"}
     [text] = telegram_api.sent_texts(chat_id)
-    assert text.startswith("Dạ, hiện trợ lý chỉ đọc được tin nhắn chữ")
+    assert text.startswith("Dạ, hiện em chỉ đọc được tin nhắn chữ")
     assert rasa_server.user_texts(f"telegram:{chat_id}") == []
 
 
@@ -172,7 +172,7 @@ def test_a_group_message_to_the_bot_gets_a_pointer_and_never_links(
     assert reply.json() == {"status": "group_pointer"}
     [call] = telegram_api.calls("sendMessage")
     assert call.params["chat_id"] == str(chat_id)
-    assert call.params["text"].startswith("Dạ, để giữ kín thông tin của các con")
+    assert call.params["text"].startswith("Dạ, để giữ kín thông tin của học sinh")
     [[button]] = call.params["reply_markup"]["inline_keyboard"]
     assert button == {"text": "Nhắn riêng cho trợ lý", "url": "https://t.me/truong_test_bot"}
     assert rasa_server.user_texts(f"telegram:{chat_id}") == []  # nothing reaches Rasa: no link
@@ -198,7 +198,7 @@ def test_a_button_pressed_in_a_group_is_answered_with_the_pointer(
     reply = post(rasa_server, tg_callback(chat_id, "/ask_schedule", chat_type="group"))
     assert reply.json() == {"status": "group_pointer"}
     [answer] = telegram_api.calls("answerCallbackQuery")
-    assert answer.params["text"].startswith("Dạ, để giữ kín thông tin của các con")
+    assert answer.params["text"].startswith("Dạ, để giữ kín thông tin của học sinh")
     assert rasa_server.user_texts(f"telegram:{chat_id}") == []
 
 

@@ -6,12 +6,12 @@ import pytest
 
 from chatbot.channels import make_sender_id, split_sender_id
 from chatbot.delivery.outbound import Button
+from chatbot.replies import message_too_long
 from chatbot.settings import max_message_chars
 from chatbot.throttle import OncePer
 from connectors.config import TelegramConfig, ZaloConfig
 from connectors.telegram import start_command_text, translate_text
 from connectors.text import NumberedChoices, numbered_text, split_text, utf16_len
-from connectors.texts import message_too_long
 from connectors.webhook import secrets_match
 from connectors.zalo import signature, signature_valid, timestamp_fresh
 from connectors.zalo_bot import unwrap

@@ -75,7 +75,7 @@ def test_other_events_get_a_polite_reply(rasa_server: RasaServer, zalo_bot_api: 
     for name in ("message.image.received", "message.sticker.received", "message.unsupported.received"):
         rasa_server.post(WEBHOOK, json=zalo_bot_event(chat_id, event_name=name), headers=HEADERS)
     assert zalo_bot_api.wait_for(lambda: len(zalo_bot_api.sent_texts(chat_id)) == 3)
-    assert all(t.startswith("Dạ, hiện trợ lý chỉ đọc được") for t in zalo_bot_api.sent_texts(chat_id))
+    assert all(t.startswith("Dạ, hiện em chỉ đọc được") for t in zalo_bot_api.sent_texts(chat_id))
     assert rasa_server.user_texts(f"zalo_bot:{chat_id}") == []
 
 
@@ -118,7 +118,7 @@ def test_a_group_gets_a_pointer_to_a_private_chat_and_never_links(
     rasa_server.post(WEBHOOK, json=sticker, headers=HEADERS)
     assert zalo_bot_api.wait_for(lambda: len(zalo_bot_api.sent_texts(group)) == 1)
     assert not zalo_bot_api.wait_for(lambda: len(zalo_bot_api.sent_texts(group)) > 1, timeout=1)
-    assert zalo_bot_api.sent_texts(group)[0].startswith("Dạ, để giữ kín thông tin của các con")
+    assert zalo_bot_api.sent_texts(group)[0].startswith("Dạ, để giữ kín thông tin của học sinh")
     assert rasa_server.user_texts(f"zalo_bot:{group}") == []
     assert rasa_server.user_texts(f"zalo_bot:{parent}") == []
 
@@ -177,5 +177,5 @@ async def test_polling_relays_updates_through_rasa(rasa_server: RasaServer, db: 
     assert fake.webhook is None  # removed before polling
     texts = fake.sent_texts(chat_id)
     assert texts[0] == "Dạ, đây là lịch học."
-    assert texts[1].startswith("Dạ, hiện trợ lý chỉ đọc được")
+    assert texts[1].startswith("Dạ, hiện em chỉ đọc được")
     assert rasa_server.user_texts(f"zalo_bot:{chat_id}") == ["lịch học"]

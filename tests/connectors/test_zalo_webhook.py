@@ -99,7 +99,7 @@ def test_image_and_sticker_get_a_text_only_reply(rasa_server: RasaServer, zalo_a
         event = zalo_event(name, user, message={"msg_id": f"{name}-{user}", "attachments": []})
         assert post_signed(rasa_server, event).status_code == 200
     assert zalo_api.wait_for(lambda: len(zalo_api.sent(user)) == 2)
-    assert all(m["text"].startswith("Dạ, hiện trợ lý chỉ đọc được tin nhắn chữ") for m in zalo_api.sent(user))
+    assert all(m["text"].startswith("Dạ, hiện em chỉ đọc được tin nhắn chữ") for m in zalo_api.sent(user))
     assert rasa_server.user_texts(f"zalo:{user}") == []
 
 

@@ -2,7 +2,9 @@
 
 For every response in the domain, every role and every channel, the variation Rasa would pick
 (through the project's NLG) is scanned for the forms that role must never see. The actions
-send only domain responses, so this covers every fixed reply text.
+send only domain responses, so this covers every fixed reply text. The replies connectors send
+without Rasa (:data:`chatbot.replies.CHANNEL_REPLIES`) reach someone whose role is unknown:
+they are scanned as spoken to a group ("Quý phụ huynh và các em"), on every channel.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 from rasa.core.nlg.generator import ResponseVariationFilter
 
 from chatbot.nlg import GUEST, ROLES, fitting_role
+from chatbot.replies import CHANNEL_REPLIES
 from tests.chatbot.domain.rasa_project import PROJECT_ROOT, domain_responses
 
 CHANNELS = ("telegram", "zalo", "zalo_bot", "rest")
@@ -54,6 +57,14 @@ FORBIDDEN: dict[str, list[tuple[str, str]]] = {
     ],
 }
 FORBIDDEN["staff"] = FORBIDDEN["teacher"]
+# Sent by a connector, which does not know who writes: addressed to a group or unknown person.
+GROUP = "group"
+FORBIDDEN[GROUP] = [
+    (_ASSISTANT_AS_SUBJECT, "to a group the assistant calls itself «em»"),
+    (r"(?<!các )" + _ADULT_AS_EM, "a group is «Quý phụ huynh và các em», never «em» alone"),
+    (_ADDRESSING_TEACHER, "an unknown person is not «thầy cô»"),
+    (r"\bQuý phụ huynh\b(?! và các em)", "an unknown person is «Quý phụ huynh và các em»"),
+]
 # One spelling, one way to write times and quotes, in every reply (docs/replies.md).
 EVERYONE = [
     (r"\b(?:huỷ|khoá|thuỷ|quý khách)\b", "one spelling: hủy, khóa"),
@@ -64,7 +75,7 @@ EVERYONE = [
 
 
 def _variations(name: str, variations: list[dict], role: str, channel: str) -> list[dict]:
-    role = fitting_role(variations, role)
+    role = None if role == GROUP else fitting_role(variations, role)
     return ResponseVariationFilter({name: variations}).responses_for_utter_action(
         name, channel, {"role": role})
 
@@ -77,7 +88,7 @@ def _responses() -> dict[str, list[dict]]:
 def _problems(name: str) -> list[str]:
     """Each way ``name`` breaks the table: the role, the rule and the start of the text."""
     problems: dict[tuple[str, str, str], None] = {}
-    for role in ROLES:
+    for role in (GROUP,) if name in CHANNEL_REPLIES else ROLES:
         for channel in CHANNELS:
             for variation in _variations(name, _responses()[name], role, channel):
                 text = variation.get("text") or ""
@@ -101,6 +112,7 @@ def test_every_reply_addresses_each_role_as_the_style_table_says(name: str) -> N
     ("teacher", "Quý phụ huynh vui lòng gõ mã mời."),
     (GUEST, "Dạ, trợ lý chưa hiểu câu hỏi."),
     ("parent", "Lớp bắt đầu lúc 7:30 «Toán»."),
+    (GROUP, "Dạ, Quý phụ huynh vui lòng gõ lại câu hỏi ạ."),
 ])
 def test_the_scan_catches_a_wrong_form(role: str, text: str) -> None:
     assert any(re.search(p, text, flags=re.MULTILINE) for p, _ in FORBIDDEN[role] + EVERYONE)
@@ -110,6 +122,7 @@ def test_the_scan_catches_a_wrong_form(role: str, text: str) -> None:
     ("student", "Chào em, trợ lý gửi em lịch học tuần này nhé."),
     ("parent", "Dạ, em gửi Quý phụ huynh lịch học của con lúc 07:30 ạ."),
     ("teacher", "Dạ, em đã gửi thông báo tới 32 gia đình lớp 6A ạ."),
+    (GROUP, "Dạ, em chào Quý phụ huynh và các em."),
 ])
 def test_the_scan_lets_the_right_form_through(role: str, text: str) -> None:
     assert not any(re.search(p, text, flags=re.MULTILINE) for p, _ in FORBIDDEN[role] + EVERYONE)
