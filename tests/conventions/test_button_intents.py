@@ -23,8 +23,8 @@ from tests.conventions.rasa_project import (
 
 MIN_TYPED_EXAMPLES = 10
 
-# One typed phrasing per intent that code buttons send (domain buttons are FAQ intents,
-# covered by tests/data/nlu_test_set.yml).
+# One typed phrasing per intent that action buttons send, from code or from the responses
+# actions send (the other domain buttons are FAQ intents, covered by tests/data/nlu_test_set.yml).
 TYPED = {
     "broadcast_confirm": "gửi",
     "broadcast_cancel": "không gửi nữa",
@@ -55,7 +55,9 @@ def _button_intents() -> dict[str, str]:
 def test_buttons_are_found_in_domain_and_code() -> None:
     found = _button_intents()
     assert {"broadcast_confirm", "broadcast_received", "mark_handled", "rule_stranger"} <= set(found)
-    assert set(button_intents_in_code()) == set(TYPED)
+    # Every intent a code button sends has a typed phrasing below; some of those buttons now
+    # live in the domain responses actions send, so TYPED may name domain buttons too.
+    assert set(button_intents_in_code()) <= set(TYPED) <= set(found)
 
 
 def test_every_button_intent_is_declared_and_has_typed_examples() -> None:
