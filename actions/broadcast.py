@@ -3,8 +3,9 @@
 A linked teacher sends to the classes they teach or lead; school staff (role "staff") to any
 class or the whole school. The flow: ``action_broadcast_start`` checks who is asking and opens
 ``broadcast_form`` (target, then text); ``action_broadcast_preview`` shows exactly what will
-go out and to how many accounts; only ``action_broadcast_send`` (after "Gửi") queues it. The
-draft id set at preview time is part of the idempotency key, so pressing "Gửi" twice sends once.
+go out, how many messages each route carries and what the paid ones cost; only
+``action_broadcast_send`` (after "Gửi", typed or pressed) queues it. The draft id set at
+preview time is part of the idempotency key, so pressing "Gửi" twice sends once.
 
 Replies are the ``utter_broadcast_*`` responses of chatbot/domain/broadcasts.yml. The notice
 flow addresses the sender as a teacher or staff member (their sending scope decides, so a
@@ -38,7 +39,7 @@ from actions.common import (
 from actions.guard import SafeAction, SafeFormValidationAction
 from chatbot.db.models import BroadcastKind, School, StaffRole
 from chatbot.delivery.audience import Audience, recipients
-from chatbot.delivery.notices import family_ids
+from chatbot.delivery.notices import AudiencePreview, family_ids, preview_audience
 from chatbot.delivery.outbox import Queued, derive_key, queue_broadcast
 from chatbot.delivery.quiet_hours import hold
 from chatbot.delivery.receipts import Ack, acknowledge, acknowledge_latest
@@ -133,8 +134,24 @@ def _school(session: Session, scope: Scope) -> School:
     return school
 
 
-def count_recipients(session: Session, scope: Scope, target: str) -> int:
-    return len(recipients(session, _school(session, scope), audience_of(target)))
+def reach_of(session: Session, scope: Scope, target: str, text: str) -> AudiencePreview:
+    """The messages the notice would take, per route, with the cost of the paid ones (the
+    preview the web app and the command line show)."""
+    return preview_audience(
+        session, _school(session, scope), audience_of(target), text, ask_receipt=True, now=now()
+    )
+
+
+def vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đ"
+
+
+def route_lines(reach: AudiencePreview) -> str:
+    """One line per route: "• Telegram: 3", "• ZNS (số điện thoại): 2 (480 đ)"."""
+    return "\n".join(
+        f"• {line.label}: {line.count}" + (f" ({vnd(line.cost_vnd)})" if line.cost_vnd is not None else "")
+        for line in reach.lines
+    )
 
 
 def queue_from_chat(session: Session, scope: Scope, target: str, text: str, draft: str) -> Queued:
@@ -311,12 +328,22 @@ class ActionBroadcastPreview(SafeAction):
         if not target or not text or scope is None or not scope.allows(target):
             reply(dispatcher, "utter_broadcast_stopped", asker.role)
             return _reset()
-        count = await db(count_recipients, scope, target)
-        if count == 0:
-            reply(dispatcher, "utter_broadcast_no_families", scope.role, target=target_label(target))
+        reach = await db(reach_of, scope, target, text)
+        where = target_label(target)
+        if reach.total == 0:
+            reply(dispatcher, "utter_broadcast_no_families", scope.role, target=where)
             return _reset()
-        reply(dispatcher, "utter_broadcast_preview", scope.role, count=count, target=target_label(target),
-              notice=text)
+        if reach.refusal:  # a paid Zalo template cannot carry this text
+            reply(dispatcher, "utter_broadcast_template_refuses", scope.role, reason=reach.refusal)
+            return _reset()
+        if reach.unreachable:
+            reply(dispatcher, "utter_broadcast_unreachable", scope.role, families=reach.unreachable,
+                  target=where)
+        values = {"count": reach.total, "target": where, "notice": text, "routes": route_lines(reach)}
+        if reach.has_costs:
+            reply(dispatcher, "utter_broadcast_preview_paid", scope.role, **values, cost=vnd(reach.cost_vnd))
+        else:
+            reply(dispatcher, "utter_broadcast_preview", scope.role, **values)
         return [SlotSet(DRAFT, uuid.uuid4().hex[:16])]
 
 

@@ -120,13 +120,14 @@ async def test_target_buttons(school: SchoolData) -> None:
 async def test_preview_then_send_once(school: SchoolData) -> None:
     slots = {"broadcast_target": "6A", "broadcast_text": NOTICE}
     said, buttons, events = await run(ActionBroadcastPreview(), TEACHER, slots=slots)
-    assert "tới 3 tài khoản phụ huynh và học sinh lớp 6A" in said and NOTICE in said
+    assert "tới phụ huynh và học sinh lớp 6A" in said
+    assert f"{NOTICE}\n\nSố tin theo kênh (3 tin):\n• Telegram: 3\n\n" in said
     assert [b["payload"] for b in buttons] == ["/broadcast_confirm", "/broadcast_cancel"]
     assert broadcasts() == []  # nothing goes out before "Gửi"
     (draft,) = [e["value"] for e in events if e["name"] == "broadcast_draft"]
     slots["broadcast_draft"] = draft
     said, _, events = await run(ActionBroadcastSend(), TEACHER, slots=slots)
-    assert "thông báo số 1 để gửi tới 3 tài khoản lớp 6A" in said and "trong ít phút" in said
+    assert "thông báo số 1 để gửi 3 tin tới phụ huynh và học sinh lớp 6A" in said and "trong ít phút" in said
     assert events == [SlotSet(s, None) for s in SLOTS]
     said, _, _ = await run(ActionBroadcastSend(), TEACHER, slots=slots)  # "Gửi" pressed again
     assert "đã được gửi rồi" in said
@@ -145,7 +146,7 @@ async def test_staff_sends_to_the_whole_school_at_night_held_till_morning(
     monkeypatch.setattr(actions.common, "clock", lambda: datetime(2026, 12, 2, 22, 0, tzinfo=TIMEZONE))
     slots = {"broadcast_target": "toàn trường", "broadcast_text": NOTICE, "broadcast_draft": "d1"}
     said, _, _ = await run(ActionBroadcastSend(), HEAD, slots=slots)
-    assert "9 tài khoản toàn trường" in said and "giờ yên lặng (21:00–06:00)" in said
+    assert "9 tin tới phụ huynh và học sinh toàn trường" in said and "giờ yên lặng (21:00–06:00)" in said
     assert "tin sẽ được gửi lúc 06:00 sáng mai" in said
     (sent,) = broadcasts()
     assert sent.audience == Audience().label("HS")
@@ -229,7 +230,7 @@ async def test_a_teacher_who_is_also_a_parent_sends_as_a_teacher(school: SchoolD
         ActionBroadcastPreview(), "telegram:t-lan-home",
         slots={"broadcast_target": "6A", "broadcast_text": NOTICE},
     )
-    assert teacher_voice(said) and "tới 3 tài khoản" in said
+    assert teacher_voice(said) and "(3 tin)" in said
 
 
 async def test_families_who_try_to_send_a_notice_are_refused_in_their_own_voice(school: SchoolData) -> None:

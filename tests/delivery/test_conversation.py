@@ -36,7 +36,8 @@ def test_a_teacher_previews_confirms_and_a_parent_acknowledges(assistant: Assist
     asked = text_of(assistant.say(teacher, "tôi muốn thông báo cho phụ huynh lớp 6A"))
     assert "thầy cô nhập nội dung thông báo cần gửi lớp 6A" in asked  # the class came with the request
     preview = assistant.say(teacher, NOTICE)
-    assert "tài khoản phụ huynh và học sinh lớp 6A" in text_of(preview) and NOTICE in text_of(preview)
+    assert "tới phụ huynh và học sinh lớp 6A" in text_of(preview) and NOTICE in text_of(preview)
+    assert "Số tin theo kênh (" in text_of(preview)
     assert "Thầy cô gõ “gửi” hoặc bấm “Gửi”" in text_of(preview)
     assert [b["payload"] for r in preview for b in r.get("buttons", [])] == [
         "/broadcast_confirm", "/broadcast_cancel"
