@@ -91,18 +91,14 @@ class Asker:
     role: str
 
 
-def scope_of(session: Session, channel: str, external_id: str) -> Scope | None:
-    """The sending scope of a linked teacher or staff member; None for everyone else."""
-    return _scope(session, load_account(session, channel, external_id))
-
-
 def asker_of(session: Session, channel: str, external_id: str) -> Asker:
     view = load_account(session, channel, external_id)
-    scope = _scope(session, view)
+    scope = scope_of(session, view)
     return Asker(scope, scope.role if scope is not None else role_of(view))
 
 
-def _scope(session: Session, view: AccountView) -> Scope | None:
+def scope_of(session: Session, view: AccountView) -> Scope | None:
+    """The sending scope of a linked teacher or staff member; None for everyone else."""
     if view.staff is None or view.account_id is None:
         return None
     school = session.get(School, view.staff.school_id)
