@@ -3,14 +3,21 @@
 A linked teacher sends to the classes they teach or lead; school staff (role "staff") to any
 class or the whole school. The flow: ``action_broadcast_start`` checks who is asking and opens
 ``broadcast_form`` (target, then text); ``action_broadcast_preview`` shows exactly what will
-go out and to how many accounts; only ``action_broadcast_send`` (after "Gửi") queues it. The
-draft id set at preview time is part of the idempotency key, so pressing "Gửi" twice sends once.
+go out, how many messages each route carries and what the paid ones cost; only
+``action_broadcast_send`` (after "Gửi", typed or pressed) queues it. The draft id set at
+preview time is part of the idempotency key, so pressing "Gửi" twice sends once.
+
+Replies are the ``utter_broadcast_*`` responses of chatbot/domain/broadcasts.yml. The notice
+flow addresses the sender as a teacher or staff member (their sending scope decides, so a
+teacher with children in the school is still "thầy cô" here); everyone else is addressed by
+the role of their account.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -20,26 +27,26 @@ from sqlalchemy.orm import Session
 
 from actions.common import (
     account_view,
-    address,
-    capitalized,
     db,
     entity_id,
     is_cancel,
     now,
+    role_of,
+    say,
     sender,
     user_text,
 )
 from actions.guard import SafeAction, SafeFormValidationAction
 from chatbot.db.models import BroadcastKind, School, StaffRole
 from chatbot.delivery.audience import Audience, recipients
-from chatbot.delivery.notices import family_ids
+from chatbot.delivery.notices import AudiencePreview, family_ids, preview_audience
 from chatbot.delivery.outbox import Queued, derive_key, queue_broadcast
 from chatbot.delivery.quiet_hours import hold
 from chatbot.delivery.receipts import Ack, acknowledge, acknowledge_latest
-from chatbot.school.accounts import load_account
+from chatbot.school.accounts import AccountView, load_account
 from chatbot.school.dates import fold
 from chatbot.school.timetable import class_names, mentioned_class
-from chatbot.settings import get_settings
+from chatbot.settings import TIMEZONE, get_settings
 
 FORM = "broadcast_form"
 TARGET, TEXT, DRAFT = "broadcast_target", "broadcast_text", "broadcast_draft"
@@ -49,10 +56,10 @@ _WHOLE_SCHOOL_WORDS = {"toan truong", "ca truong", "tat ca cac lop", "toan bo tr
 MAX_TEXT = 2000
 MAX_CLASS_BUTTONS = 8
 STOP_BUTTON = {"title": "Dừng", "payload": "thôi"}
-NOT_STAFF = (
-    "Dạ, chức năng gửi thông báo chỉ dành cho giáo viên và cán bộ nhà trường đã liên kết tài khoản "
-    "với trợ lý. Nếu là giáo viên, thầy cô vui lòng gõ mã mời nhà trường cung cấp để liên kết."
-)
+RECEIPT_REPLIES = {
+    Ack.RECORDED: "utter_broadcast_receipt_recorded",
+    Ack.ALREADY: "utter_broadcast_receipt_already",
+}
 
 
 @dataclass(frozen=True)
@@ -69,10 +76,29 @@ class Scope:
     def allows(self, target: str) -> bool:
         return target in self.classes or (target == WHOLE_SCHOOL and self.whole_school)
 
+    @property
+    def role(self) -> str:
+        """Whom the notice flow's replies address: school staff or a teacher."""
+        return "staff" if self.whole_school else "teacher"
 
-def scope_of(session: Session, channel: str, external_id: str) -> Scope | None:
-    """The sending scope of a linked teacher or staff member; None for everyone else."""
+
+@dataclass(frozen=True)
+class Asker:
+    """Who writes: their sending scope (None unless a linked teacher or staff member), and the
+    role the replies address."""
+
+    scope: Scope | None
+    role: str
+
+
+def asker_of(session: Session, channel: str, external_id: str) -> Asker:
     view = load_account(session, channel, external_id)
+    scope = scope_of(session, view)
+    return Asker(scope, scope.role if scope is not None else role_of(view))
+
+
+def scope_of(session: Session, view: AccountView) -> Scope | None:
+    """The sending scope of a linked teacher or staff member; None for everyone else."""
     if view.staff is None or view.account_id is None:
         return None
     school = session.get(School, view.staff.school_id)
@@ -104,8 +130,24 @@ def _school(session: Session, scope: Scope) -> School:
     return school
 
 
-def count_recipients(session: Session, scope: Scope, target: str) -> int:
-    return len(recipients(session, _school(session, scope), audience_of(target)))
+def reach_of(session: Session, scope: Scope, target: str, text: str) -> AudiencePreview:
+    """The messages the notice would take, per route, with the cost of the paid ones (the
+    preview the web app and the command line show)."""
+    return preview_audience(
+        session, _school(session, scope), audience_of(target), text, ask_receipt=True, now=now()
+    )
+
+
+def vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đ"
+
+
+def route_lines(reach: AudiencePreview) -> str:
+    """One line per route: "• Telegram: 3", "• ZNS (số điện thoại): 2 (480 đ)"."""
+    return "\n".join(
+        f"• {line.label}: {line.count}" + (f" ({vnd(line.cost_vnd)})" if line.cost_vnd is not None else "")
+        for line in reach.lines
+    )
 
 
 def queue_from_chat(session: Session, scope: Scope, target: str, text: str, draft: str) -> Queued:
@@ -130,9 +172,29 @@ def target_label(target: str) -> str:
     return "toàn trường" if target == WHOLE_SCHOOL else f"lớp {target}"
 
 
-async def scope_for(tracker: Tracker) -> Scope | None:
+def release_label(release: datetime, moment: datetime) -> str:
+    """When a held notice goes out: "06:00", or "06:00 sáng mai" when that is tomorrow."""
+    local = release.astimezone(TIMEZONE)
+    tomorrow = local.date() > moment.astimezone(TIMEZONE).date()
+    return f"{local:%H:%M}" + (" sáng mai" if tomorrow else "")
+
+
+async def asker_for(tracker: Tracker) -> Asker:
     channel, external_id = sender(tracker)
-    return await db(scope_of, channel, external_id)
+    return await db(asker_of, channel, external_id)
+
+
+def reply(
+    dispatcher: CollectingDispatcher, response: str, role: str, *,
+    buttons: list[dict[str, Any]] | None = None, **values: Any,
+) -> None:
+    """Send the domain response ``response`` in its variation for ``role``, filled with ``values``."""
+    dispatcher.utter_message(response=response, buttons=buttons, role=role, **values)
+
+
+def refuse_class(dispatcher: CollectingDispatcher, scope: Scope, target: str) -> None:
+    reply(dispatcher, "utter_broadcast_not_your_class", scope.role, school_class=target,
+          classes=", ".join(scope.classes) or "chưa có")
 
 
 def _reset() -> list[dict[str, Any]]:
@@ -148,15 +210,13 @@ class ActionBroadcastStart(SafeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        scope = await scope_for(tracker)
+        asker = await asker_for(tracker)
+        scope = asker.scope
         if scope is None:
-            dispatcher.utter_message(text=NOT_STAFF)
+            reply(dispatcher, "utter_broadcast_not_staff", asker.role)
             return _reset()
         if not scope.classes and not scope.whole_school:
-            dispatcher.utter_message(
-                text="Dạ, tài khoản của thầy cô chưa được phân công lớp nào nên chưa gửi thông báo "
-                "được. Thầy cô vui lòng liên hệ nhà trường để cập nhật phân công."
-            )
+            reply(dispatcher, "utter_broadcast_no_classes", scope.role)
             return _reset()
         named = mentioned_class(user_text(tracker))  # "gửi thông báo cho lớp 6A"
         prefill = named if named is not None and scope.allows(named) else None
@@ -178,24 +238,20 @@ class ValidateBroadcastForm(SafeFormValidationAction):
         text = str(value or "")
         if is_cancel(text):
             return {**dict.fromkeys(SLOTS), "requested_slot": None}
-        scope = await scope_for(tracker)
+        asker = await asker_for(tracker)
+        scope = asker.scope
         if scope is None:
-            dispatcher.utter_message(text=NOT_STAFF)
+            reply(dispatcher, "utter_broadcast_not_staff", asker.role)
             return {**dict.fromkeys(SLOTS), "requested_slot": None}
         target = target_in(text)
         if target is not None and scope.allows(target):
             return {TARGET: target}
         if target is None:
-            dispatcher.utter_message(text="Dạ, em chưa rõ lớp nào; thầy cô gõ tên lớp, ví dụ 6A.")
+            reply(dispatcher, "utter_broadcast_class_unclear", scope.role)
         elif target == WHOLE_SCHOOL:
-            dispatcher.utter_message(
-                text="Dạ, chỉ cán bộ nhà trường mới gửi thông báo cho toàn trường; thầy cô chọn một lớp ạ."
-            )
+            reply(dispatcher, "utter_broadcast_whole_school_staff_only", scope.role)
         else:
-            dispatcher.utter_message(
-                text=f"Dạ, thầy cô chỉ gửi được cho lớp mình dạy hoặc chủ nhiệm "
-                f"({', '.join(scope.classes) or 'chưa có'}); lớp {target} không thuộc danh sách này."
-            )
+            refuse_class(dispatcher, scope, target)
         return {TARGET: None}
 
     async def extract_broadcast_text(
@@ -209,14 +265,12 @@ class ValidateBroadcastForm(SafeFormValidationAction):
         text = str(value or "").strip()
         if is_cancel(text):
             return {**dict.fromkeys(SLOTS), "requested_slot": None}
+        # Only a teacher or staff member gets this far (the start and the target are checked).
         if not text:
-            dispatcher.utter_message(text="Dạ, nội dung đang trống; thầy cô gõ nội dung thông báo ạ.")
+            reply(dispatcher, "utter_broadcast_text_empty", "teacher")
             return {TEXT: None}
         if len(text) > MAX_TEXT:
-            dispatcher.utter_message(
-                text=f"Dạ, nội dung dài {len(text)} ký tự, quá giới hạn {MAX_TEXT}; "
-                "thầy cô rút gọn giúp em ạ."
-            )
+            reply(dispatcher, "utter_broadcast_text_too_long", "teacher", length=len(text), limit=MAX_TEXT)
             return {TEXT: None}
         return {TEXT: text}
 
@@ -230,16 +284,28 @@ class ActionAskBroadcastTarget(SafeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        scope = await scope_for(tracker)
+        scope = (await asker_for(tracker)).scope
         buttons: list[dict[str, str]] = []
         if scope is not None and scope.whole_school:
             buttons.append({"title": "Toàn trường", "payload": WHOLE_SCHOOL})
         if scope is not None and len(scope.classes) <= MAX_CLASS_BUTTONS:
             buttons.extend({"title": f"Lớp {name}", "payload": name} for name in scope.classes)
-        buttons.append(STOP_BUTTON)
-        dispatcher.utter_message(
-            text="Dạ, thầy cô muốn gửi thông báo cho lớp nào ạ? (gõ tên lớp, ví dụ 6A)", buttons=buttons
-        )
+        buttons.append(STOP_BUTTON)  # last, after the class choices
+        reply(dispatcher, "utter_broadcast_ask_target", scope.role if scope else "teacher", buttons=buttons)
+        return []
+
+
+class ActionAskBroadcastText(SafeAction):
+    """Asks for the notice's text, naming where it goes."""
+
+    def name(self) -> str:
+        return "action_ask_broadcast_text"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        target = tracker.get_slot(TARGET)
+        reply(dispatcher, "utter_broadcast_ask_text", "teacher", target=target_label(str(target or "")))
         return []
 
 
@@ -253,26 +319,27 @@ class ActionBroadcastPreview(SafeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         target, text = tracker.get_slot(TARGET), tracker.get_slot(TEXT)
-        scope = await scope_for(tracker)
+        asker = await asker_for(tracker)
+        scope = asker.scope
         if not target or not text or scope is None or not scope.allows(target):
-            dispatcher.utter_message(text="Dạ, em đã dừng; chưa có thông báo nào được gửi.")
+            reply(dispatcher, "utter_broadcast_stopped", asker.role)
             return _reset()
-        count = await db(count_recipients, scope, target)
-        if count == 0:
-            dispatcher.utter_message(
-                text=f"Dạ, {target_label(target)} chưa có gia đình nào kết nối với trợ lý nên em chưa "
-                "gửi được thông báo."
-            )
+        reach = await db(reach_of, scope, target, text)
+        where = target_label(target)
+        if reach.total == 0:
+            reply(dispatcher, "utter_broadcast_no_families", scope.role, target=where)
             return _reset()
-        dispatcher.utter_message(
-            text=f"Dạ, em sẽ gửi thông báo dưới đây tới {count} tài khoản phụ huynh và học sinh "
-            f"{target_label(target)}, kèm nút «Đã nhận» để gia đình xác nhận:\n\n{text}\n\n"
-            "Thầy cô bấm «Gửi» để gửi, hoặc «Hủy» nếu chưa muốn gửi ạ.",
-            buttons=[
-                {"title": "Gửi", "payload": "/broadcast_confirm"},
-                {"title": "Hủy", "payload": "/broadcast_cancel"},
-            ],
-        )
+        if reach.refusal:  # a paid Zalo template cannot carry this text
+            reply(dispatcher, "utter_broadcast_template_refuses", scope.role, reason=reach.refusal)
+            return _reset()
+        if reach.unreachable:
+            reply(dispatcher, "utter_broadcast_unreachable", scope.role, families=reach.unreachable,
+                  target=where)
+        values = {"count": reach.total, "target": where, "notice": text, "routes": route_lines(reach)}
+        if reach.has_costs:
+            reply(dispatcher, "utter_broadcast_preview_paid", scope.role, **values, cost=vnd(reach.cost_vnd))
+        else:
+            reply(dispatcher, "utter_broadcast_preview", scope.role, **values)
         return [SlotSet(DRAFT, uuid.uuid4().hex[:16])]
 
 
@@ -286,33 +353,31 @@ class ActionBroadcastSend(SafeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         target, text, draft = (tracker.get_slot(s) for s in SLOTS)
-        if not (target and text and draft):
-            dispatcher.utter_message(
-                text="Dạ, hiện không có thông báo nào chờ gửi. Muốn gửi thông báo mới, thầy cô nhắn "
-                "«gửi thông báo cho lớp» ạ."
-            )
+        asker = await asker_for(tracker)
+        scope = asker.scope
+        if not (target and text and draft):  # anyone may type "gửi"
+            reply(dispatcher, "utter_broadcast_nothing_pending", asker.role)
             return _reset()
-        scope = await scope_for(tracker)
-        if scope is None or not scope.allows(target):
-            dispatcher.utter_message(text=NOT_STAFF)
+        if scope is None:
+            reply(dispatcher, "utter_broadcast_not_staff", asker.role)
+            return _reset()
+        if not scope.allows(target):
+            refuse_class(dispatcher, scope, target)
             return _reset()
         queued = await db(queue_from_chat, scope, target, text, draft)
         if not queued.created:
-            dispatcher.utter_message(text=f"Dạ, thông báo này đã được gửi rồi ạ (số {queued.broadcast_id}).")
+            reply(dispatcher, "utter_broadcast_already_sent", scope.role, number=queued.broadcast_id)
             return _reset()
         moment = now()
-        later = hold(moment, urgent=False) > moment
-        settings = get_settings()
-        start, end = settings.quiet_hours_start, settings.quiet_hours_end
-        when = (
-            f"Vì đang trong giờ yên lặng ({start:%H:%M}–{end:%H:%M}), tin sẽ được gửi lúc {end:%H:%M}."
-            if later
-            else "Tin sẽ đến các gia đình trong ít phút."
-        )
-        dispatcher.utter_message(
-            text=f"Dạ, em đã xếp thông báo số {queued.broadcast_id} để gửi tới {queued.recipients} tài "
-            f"khoản {target_label(target)}. {when}"
-        )
+        release = hold(moment, urgent=False)
+        sent = {"number": queued.broadcast_id, "count": queued.recipients, "target": target_label(target)}
+        if release > moment:
+            settings = get_settings()
+            reply(dispatcher, "utter_broadcast_queued_quiet", scope.role, **sent,
+                  start=f"{settings.quiet_hours_start:%H:%M}", end=f"{settings.quiet_hours_end:%H:%M}",
+                  release=release_label(release, moment))
+        else:
+            reply(dispatcher, "utter_broadcast_queued", scope.role, **sent)
         return _reset()
 
 
@@ -323,7 +388,7 @@ class ActionBroadcastCancel(SafeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text="Dạ, em đã hủy; chưa có thông báo nào được gửi.")
+        reply(dispatcher, "utter_broadcast_cancelled", (await asker_for(tracker)).role)
         return _reset()
 
 
@@ -338,20 +403,10 @@ class ActionBroadcastReceived(SafeAction):
     ) -> list[dict[str, Any]]:
         delivery_id = entity_id(tracker, "delivery_id")
         view = await account_view(tracker)
-        you = address(view)
         channel, external_id = sender(tracker)
         if delivery_id is not None:
             outcome = await db(acknowledge, delivery_id, channel, external_id, now())
         else:  # typed "đã nhận", or a channel that returns the button as text
             outcome = await db(acknowledge_latest, channel, external_id, now())
-        if outcome is Ack.RECORDED:
-            text = f"Dạ, nhà trường đã ghi nhận {you} đã nhận được thông báo. Cảm ơn {you} ạ!"
-        elif outcome is Ack.ALREADY:
-            text = f"Dạ, {you} đã xác nhận thông báo này rồi ạ. Cảm ơn {you}!"
-        else:
-            text = (
-                f"Dạ, em không tìm thấy thông báo này trong các tin đã gửi tới tài khoản của {you}. "
-                f"{capitalized(you)} có thể hỏi lại thầy cô chủ nhiệm ạ."
-            )
-        dispatcher.utter_message(text=text)
+        say(dispatcher, RECEIPT_REPLIES.get(outcome, "utter_broadcast_receipt_not_found"), view)
         return []

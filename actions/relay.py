@@ -2,31 +2,43 @@
 
 A family's "Hỏi giáo viên" opens ``relay_form`` (one slot: the message) when the class's
 homeroom teacher is on the assistant; otherwise the request is recorded and the teacher
-alerted as before (actions/human.py). «Trả lời» / «Nhắn tiep» under a relayed message
+alerted as before (actions/human.py). "Trả lời" / "Nhắn tiếp" under a relayed message
 (intent ``relay_reply``) opens the form for that thread; on Telegram a reply to the relayed
 message arrives with its text in the metadata and is passed on at once.
+
+Replies are the ``utter_relay_*`` responses of chatbot/domain/relay.yml: the family side in its
+own voice (a parent, or a student writing to their teacher), the teacher side as "thầy cô".
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
-from actions.common import db, entity_id, is_cancel, now, sender, user_text
+from actions.common import db, entity_id, is_cancel, now, role_of, sender, user_text
 from actions.guard import SafeAction, SafeFormValidationAction
 from chatbot import relay_keys
 from chatbot.school import relay
+from chatbot.school.accounts import load_account
 from chatbot.school.relay import RelayProblem, Sent
 from chatbot.settings import TIMEZONE
 
 FORM = "relay_form"
 THREAD, STUDENT, TEXT = "relay_thread", "relay_student", "relay_text"
 SLOTS = (THREAD, STUDENT, TEXT)
-STOP_BUTTON = {"title": "Dừng", "payload": "thôi"}
-OFFICE_HOURS = "Thầy cô sẽ trả lời trong giờ hành chính."
+PROBLEM_REPLIES = {
+    RelayProblem.NOT_LINKED: "utter_relay_not_linked",
+    RelayProblem.NO_TEACHER: "utter_relay_no_teacher",
+    RelayProblem.EMPTY: "utter_relay_empty",
+    RelayProblem.TOO_LONG: "utter_relay_too_long",
+    RelayProblem.NOT_YOURS: "utter_relay_not_yours",
+    RelayProblem.CLOSED: "utter_relay_closed",
+}
 
 
 def reset() -> list[dict[str, Any]]:
@@ -43,42 +55,67 @@ def open_form(thread_id: int | None = None, student_id: int | None = None) -> li
     ]
 
 
-def problem_text(problem: RelayProblem) -> str:
-    return {
-        RelayProblem.NOT_LINKED: (
-            "Dạ, tài khoản này chưa liên kết với học sinh nên em chưa biết chuyển lời nhắn cho thầy cô nào ạ."
-        ),
-        RelayProblem.NO_TEACHER: (
-            "Dạ, thầy cô chủ nhiệm của lớp chưa kết nối với trợ lý nên em chưa chuyển lời nhắn được. Em đã "
-            "ghi lại yêu cầu để nhà trường báo thầy cô; Quý phụ huynh cũng có thể liên hệ qua kênh "
-            "liên lạc của lớp ạ."
-        ),
-        RelayProblem.EMPTY: "Dạ, lời nhắn đang trống; vui lòng gõ nội dung cần chuyển ạ.",
-        RelayProblem.TOO_LONG: (
-            f"Dạ, lời nhắn dài quá {relay.MAX_TEXT:,} ký tự nên em chưa chuyển được; vui lòng rút gọn hoặc "
-            "chia thành vài tin ạ. Chưa có gì được gửi đi."
-        ).replace(",", "."),
-        RelayProblem.NOT_YOURS: "Dạ, em không tìm thấy trao đổi này trong các trao đổi của tài khoản ạ.",
-        RelayProblem.CLOSED: (
-            "Dạ, trao đổi này đã kết thúc. Muốn nhắn thầy cô chủ nhiệm, Quý phụ huynh bấm «Hỏi giáo viên» "
-            "để mở trao đổi mới ạ."
-        ),
-    }[problem]
+def speaker(
+    session: Session, channel: str, external_id: str, thread_id: int | None,
+) -> tuple[str | None, str]:
+    """The account's side in thread ``thread_id`` ("family", "teacher" or None) and the role the
+    replies address: "teacher" on a thread's teacher side (even for a teacher who is also a
+    parent), otherwise the account's own role (parent, student, or guest when not linked)."""
+    side = relay.side_of(session, channel, external_id, thread_id) if thread_id is not None else None
+    return side, "teacher" if side == "teacher" else role_of(load_account(session, channel, external_id))
+
+
+async def role_in(tracker: Tracker, thread_id: int | None) -> str:
+    channel, external_id = sender(tracker)
+    return (await db(speaker, channel, external_id, thread_id))[1]
+
+
+def thread_slot(tracker: Tracker) -> int | None:
+    thread = tracker.get_slot(THREAD)
+    return int(thread) if thread and str(thread).isdigit() else None
+
+
+def reply_with(
+    dispatcher: CollectingDispatcher, response: str, role: str, *,
+    buttons: list[dict[str, Any]] | None = None, **values: Any,
+) -> None:
+    """Send the domain response ``response`` in its variation for ``role``, filled with ``values``."""
+    dispatcher.utter_message(response=response, buttons=buttons, role=role, **values)
+
+
+def say_problem(dispatcher: CollectingDispatcher, problem: RelayProblem, role: str) -> None:
+    limit = f"{relay.MAX_TEXT:,}".replace(",", ".")  # 1.500
+    reply_with(dispatcher, PROBLEM_REPLIES[problem], role, limit=limit)
 
 
 def close_payload(thread_id: int) -> str:
     return relay_keys.payload(relay_keys.CLOSE_INTENT, thread_id)
 
 
-def sent_text(sent: Sent, to_teacher: bool) -> str:
-    text = f"Dạ, em đã chuyển lời nhắn tới {sent.to_label} {relay_keys.tag(sent.thread_id)}."
+def clock_label(at: datetime) -> str:
+    """When a held message arrives: "06:00", or "06:00 sáng mai" when that is tomorrow."""
+    local = at.astimezone(TIMEZONE)
+    return f"{local:%H:%M}" + (" sáng mai" if local.date() > now().astimezone(TIMEZONE).date() else "")
+
+
+def say_sent(dispatcher: CollectingDispatcher, sent: Sent, role: str, to_teacher: bool, urgent: bool) -> None:
+    thread = relay_keys.tag(sent.thread_id)
     if to_teacher:
-        if sent.held_until is not None:
-            text += (
-                f" Vì đang ngoài giờ, tin sẽ đến thầy cô lúc {sent.held_until.astimezone(TIMEZONE):%H:%M}."
-            )
-        text += f" {OFFICE_HOURS} Câu trả lời sẽ đến ngay trong cuộc trò chuyện này."
-    return text
+        values = {"teacher": sent.to_label, "thread": thread}
+        if urgent:
+            reply_with(dispatcher, "utter_relay_sent_urgent", role, **values)
+        elif sent.held_until is not None:
+            reply_with(dispatcher, "utter_relay_sent_to_teacher_held", role, **values,
+                       time=clock_label(sent.held_until))
+        else:
+            reply_with(dispatcher, "utter_relay_sent_to_teacher", role, **values)
+        return
+    buttons = [{"title": "Kết thúc trao đổi", "payload": close_payload(sent.thread_id)}]
+    if sent.held_until is not None:
+        reply_with(dispatcher, "utter_relay_sent_to_family_held", role, buttons=buttons, thread=thread,
+                   time=clock_label(sent.held_until))
+    else:
+        reply_with(dispatcher, "utter_relay_sent_to_family", role, buttons=buttons, thread=thread)
 
 
 async def send(
@@ -89,8 +126,8 @@ async def send(
     student_id: int | None,
 ) -> None:
     channel, external_id = sender(tracker)
+    side, role = await db(speaker, channel, external_id, thread_id)
     if thread_id is not None:
-        side = await db(relay.side_of, channel, external_id, thread_id)
         outcome = await db(
             relay.reply, channel=channel, external_id=external_id, thread_id=thread_id, text=text, now=now()
         )
@@ -105,15 +142,12 @@ async def send(
             now=now(),
         )
         to_teacher = True
-    if isinstance(outcome, RelayProblem):
-        dispatcher.utter_message(text=problem_text(outcome))
-        return
-    buttons = (
-        []
-        if to_teacher
-        else [{"title": "Kết thúc trao đổi", "payload": close_payload(outcome.thread_id)}]
-    )
-    dispatcher.utter_message(text=sent_text(outcome, to_teacher), buttons=buttons)
+    if outcome is RelayProblem.NO_TEACHER and thread_id is None:  # kept as a request for the school
+        reply_with(dispatcher, "utter_relay_no_teacher_recorded", role)
+    elif isinstance(outcome, RelayProblem):
+        say_problem(dispatcher, outcome, role)
+    else:
+        say_sent(dispatcher, outcome, role, to_teacher, to_teacher and relay.is_urgent(text))
 
 
 def _telegram_reply_text(tracker: Tracker) -> str | None:
@@ -127,7 +161,7 @@ def _telegram_reply_text(tracker: Tracker) -> str | None:
 
 
 class ActionRelayReply(SafeAction):
-    """«Trả lời» / «Nhắn tiếp» under a relayed message, or a Telegram reply to it."""
+    """"Trả lời" / "Nhắn tiếp" under a relayed message, or a Telegram reply to it."""
 
     def name(self) -> str:
         return "action_relay_reply"
@@ -137,12 +171,12 @@ class ActionRelayReply(SafeAction):
     ) -> list[dict[str, Any]]:
         thread_id = entity_id(tracker, THREAD)
         if thread_id is None:
-            dispatcher.utter_message(text=problem_text(RelayProblem.NOT_YOURS))
+            say_problem(dispatcher, RelayProblem.NOT_YOURS, await role_in(tracker, None))
             return reset()
         channel, external_id = sender(tracker)
         side = await db(relay.open_side, channel, external_id, thread_id)
         if isinstance(side, RelayProblem):
-            dispatcher.utter_message(text=problem_text(side))
+            say_problem(dispatcher, side, await role_in(tracker, thread_id))
             return reset()
         text = _telegram_reply_text(tracker)
         if text is not None:
@@ -167,13 +201,12 @@ class ActionRelayClose(SafeAction):
                 relay.close, channel=channel, external_id=external_id, thread_id=thread_id, now=now()
             )
         )
+        role = await role_in(tracker, thread_id)
         if problem is not None:
-            dispatcher.utter_message(text=problem_text(problem))
+            say_problem(dispatcher, problem, role)
         else:
-            dispatcher.utter_message(
-                text=f"Dạ, em đã kết thúc trao đổi {relay_keys.tag(thread_id)} và báo cho bên kia. "
-                "Nội dung vẫn được nhà trường lưu lại ạ."
-            )
+            assert thread_id is not None
+            reply_with(dispatcher, "utter_relay_ended", role, thread=relay_keys.tag(thread_id))
         return reset()
 
 
@@ -184,18 +217,12 @@ class ActionAskRelayText(SafeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        thread = tracker.get_slot(THREAD)
-        if thread:
-            text = (
-                f"Dạ, mời nhập lời nhắn cho {relay_keys.tag(int(thread))}; em sẽ chuyển nguyên văn, kèm tên "
-                "người viết (gõ «thôi» để dừng)."
-            )
+        thread_id = thread_slot(tracker)
+        role = await role_in(tracker, thread_id)
+        if thread_id is not None:
+            reply_with(dispatcher, "utter_relay_ask_text_thread", role, thread=relay_keys.tag(thread_id))
         else:
-            text = (
-                "Dạ, Quý phụ huynh nhập lời nhắn cho thầy cô chủ nhiệm; em sẽ chuyển nguyên văn. Việc gấp "
-                "xin ghi chữ «khẩn» để thầy cô nhận ngay cả ngoài giờ (gõ «thôi» để dừng)."
-            )
-        dispatcher.utter_message(text=text, buttons=[STOP_BUTTON])
+            reply_with(dispatcher, "utter_relay_ask_text", role)
         return []
 
 
@@ -209,7 +236,7 @@ class ValidateRelayForm(SafeFormValidationAction):
         text = user_text(tracker)  # empty for the button that opened the form
         return {TEXT: text} if text and tracker.get_slot("requested_slot") == TEXT else {}
 
-    def validate_relay_text(
+    async def validate_relay_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         text = str(value or "").strip()
@@ -217,7 +244,7 @@ class ValidateRelayForm(SafeFormValidationAction):
             return {**dict.fromkeys(SLOTS), "requested_slot": None}
         problem = relay.check_text(text)
         if problem is not None:
-            dispatcher.utter_message(text=problem_text(problem))
+            say_problem(dispatcher, problem, await role_in(tracker, thread_slot(tracker)))
             return {TEXT: None}
         return {TEXT: text}
 
@@ -232,11 +259,11 @@ class ActionRelaySend(SafeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = tracker.get_slot(TEXT)
+        thread_id = thread_slot(tracker)
         if not text:
-            dispatcher.utter_message(text="Dạ, em đã dừng; chưa có lời nhắn nào được gửi đi ạ.")
+            reply_with(dispatcher, "utter_relay_stopped", await role_in(tracker, thread_id))
             return reset()
-        thread, student = tracker.get_slot(THREAD), tracker.get_slot(STUDENT)
-        thread_id = int(thread) if thread and str(thread).isdigit() else None
+        student = tracker.get_slot(STUDENT)
         student_id = int(student) if student and str(student).isdigit() else None
         await send(dispatcher, tracker, str(text), thread_id, student_id)
         return reset()

@@ -175,7 +175,7 @@ def test_a_zalo_family_and_a_telegram_teacher_survive_a_restart(
         talk.telegram(teacher, "hôm nay lớp mình ai nghỉ")
         assert "05 - Nguyễn Minh Anh" in talk.tg_texts(teacher)[-1]
         talk.telegram_button(teacher, f'/relay_reply{{"relay_thread":"{thread_id}"}}')
-        assert "mời nhập lời nhắn" in talk.tg_texts(teacher)[-1]
+        assert "mời thầy cô nhập lời nhắn" in talk.tg_texts(teacher)[-1]
         talk.telegram(teacher, "Cô đã nhận bài, cảm ơn gia đình.")
         talk.telegram_button(teacher, f'/relay_close{{"relay_thread":"{thread_id}"}}')
         assert "đã kết thúc trao đổi" in talk.tg_texts(teacher)[-1]
@@ -256,7 +256,8 @@ def test_a_telegram_family_and_a_zalo_teacher(fakes: Fakes, tmp_path_factory: py
         talk.deliver()
         relayed = "\n".join(m.get("text", "") for m in fakes.zalo.sent(teacher)[before:])
         assert "KHẨN" in relayed and "người lạ" in relayed and str(parent) not in relayed
-        assert "mời nhập lời nhắn" in talk.zalo(teacher, f'/relay_reply{{"relay_thread":"{thread_id}"}}')
+        asked = talk.zalo(teacher, f'/relay_reply{{"relay_thread":"{thread_id}"}}')
+        assert "mời thầy cô nhập lời nhắn" in asked
         assert "dài quá" in talk.zalo(teacher, "x" * 1700)
         assert "đã chuyển lời nhắn tới gia đình" in talk.zalo(teacher, "Cô đã xử lý, cảm ơn gia đình.")
         talk.deliver()

@@ -160,7 +160,7 @@ def test_a_relay_thread_between_a_family_and_the_homeroom_teacher(assistant: Ass
     assert parent not in relayed.text
     # The teacher presses «Trả lời» (the button under the relayed message) and answers.
     asked = _text(assistant.say(teacher, f'/relay_reply{{"relay_thread":"{thread_id}"}}'))
-    assert "mời nhập lời nhắn" in asked
+    assert "mời thầy cô nhập lời nhắn" in asked
     answer = "Dạ có, thứ Sáu con kiểm tra 15 phút."
     assert "đã chuyển lời nhắn tới gia đình" in _text(assistant.say(teacher, answer))
     with assistant.session() as session:

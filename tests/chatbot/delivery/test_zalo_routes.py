@@ -7,8 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
+import actions.common
+from actions.broadcast import ActionBroadcastPreview
 from chatbot.db.engine import session_scope
 from chatbot.db.models import (
     Broadcast,
@@ -37,6 +41,7 @@ from connectors.senders import build_senders
 from connectors.zalo_api import OA_ERRORS, ZNS_ERRORS, Decision
 from tests.chatbot.delivery.conftest import Fakes, add_account
 from tests.fakes.zalo_api import zalo_error
+from tests.replies import render_async
 
 TEXT = "Thứ Hai tuần sau lớp 6A học trực tuyến từ 7 giờ 30, phụ huynh lưu ý giúp nhà trường."
 ZNS_TEMPLATE = "248001"
@@ -394,3 +399,37 @@ def test_progress_per_class_counts_phone_only_deliveries_in_their_class(spread: 
     assert list(status.by_class) == ["6A"]  # none of them under "—" (no class)
     assert status.by_class["6A"].total == status.total.total == 9
     assert status.by_class["6A"].failed == 2 and status.by_class["6A"].pending == 7
+
+
+async def test_the_chat_preview_counts_each_route_with_the_cost_and_refuses_what_a_template_cannot_take(
+    spread: Spread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A notice typed in the chat shows the same reach as the web app: messages per route, the
+    paid ones' cost, the families nobody reaches; a text a paid template cannot take stops it."""
+    monkeypatch.setattr(actions.common, "clock", lambda: NOW)
+
+    async def preview(text: str = TEXT) -> tuple[str, list[dict]]:
+        slots = {"broadcast_target": "toàn trường", "broadcast_text": text}
+        dispatcher = CollectingDispatcher()
+        tracker = Tracker("telegram:t-quang", slots, {"text": ""}, [], False, None, {}, "action_listen")
+        events = await ActionBroadcastPreview().run(dispatcher, tracker, {})
+        return "\n".join(m["text"] for m in await render_async(dispatcher.messages)), events
+
+    free, _ = await preview()  # "Đã nhận" notices need receipt_request templates: none yet
+    assert free.startswith("Dạ, 6 gia đình của toàn trường chưa có cách liên lạc nào")
+    assert "Số tin theo kênh (4 tin):\n• Telegram: 1\n• Zalo Bot: 1\n• Zalo (trong 7 ngày): 2\n\n" in free
+    assert "Chi phí" not in free
+    with session_scope() as session:
+        set_template(session, "receipt_request", "zalo_transaction", "transaction_event",
+                     "tieu_de:title:100;noi_dung:text:1000;truong:school:100")
+        set_template(session, "receipt_request", "zns", ZNS_TEMPLATE,
+                     "school_name:school:60;content:text:400")
+    said, events = await preview()
+    assert said.startswith("Dạ, 2 gia đình của toàn trường chưa có cách liên lạc nào")
+    assert f"\n\n{TEXT}\n\nSố tin theo kênh (7 tin):\n• Telegram: 1\n" in said
+    assert "• ZNS (số điện thoại): 1 (300 đ)\nChi phí ước tính cho tin Zalo trả phí: 300 đ." in said
+    assert said.endswith("Thầy cô gõ “gửi” hoặc bấm “Gửi” để gửi, bấm “Hủy” nếu chưa muốn gửi ạ.")
+    assert [e["name"] for e in events] == ["broadcast_draft"]
+    refused, events = await preview("x" * 450)  # longer than the ZNS template's 400
+    assert refused.startswith("Dạ, thông báo này chưa gửi được qua tin Zalo trả phí (") and "450" in refused
+    assert refused.endswith("Chưa có gì được gửi đi.") and all(e["value"] is None for e in events)
