@@ -36,11 +36,6 @@ MAX_EXTERNAL_ID = 128  # ChatAccount.external_id
 # others only disguise text.
 _CONTROLS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
 
-HOW_TO_LINK = (
-    "để liên kết, Quý phụ huynh hoặc học sinh gõ mã mời nhà trường cung cấp (8 ký tự, "
-    "dạng ABCD-2345) vào đây."
-)
-
 
 def system_now() -> datetime:
     return datetime.now(timezone.utc)
@@ -168,19 +163,6 @@ def say(
     dispatcher.utter_message(response=response, buttons=buttons, **values)
 
 
-def address(view: AccountView) -> str:
-    """How to address the person: a student is "em", a teacher "thầy cô", others "Quý phụ huynh"."""
-    if view.staff is not None and not view.students:
-        return "thầy cô"
-    if view.is_student:
-        return "em"
-    return "Quý phụ huynh"
-
-
-def capitalized(words: str) -> str:
-    return words[:1].upper() + words[1:]
-
-
 def weekday_name(day: date) -> str:
     return WEEKDAY_NAMES[day.weekday()]
 
@@ -196,4 +178,3 @@ def is_cancel(text: str) -> bool:
     return bool(_CANCEL.match(fold(text).strip(" .!")))
 
 
-NOT_LINKED = "Dạ, tài khoản này chưa được liên kết với học sinh nào; " + HOW_TO_LINK

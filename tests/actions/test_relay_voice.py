@@ -23,7 +23,7 @@ from chatbot.db.models import Role
 from chatbot.school.accounts import load_account
 from chatbot.settings import TIMEZONE
 from tests.actions.conftest import link_sender, run, texts
-from tests.school.sample import Sample
+from tests.chatbot.school.sample import Sample
 
 PARENT, STUDENT, TEACHER = "zalo:210", "telegram:211", "telegram:lan"
 THREAD = re.compile(r"\[Trao đổi số (\d+)\]")

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from chatbot.db.models import Role
 from tests.journeys.conftest import Assistant
 
@@ -81,11 +79,6 @@ def test_a_linked_parent_gets_the_parents_greeting(assistant: Assistant) -> None
     assert "mã mời" not in _text(greeting) and "/ask_timetable" in _payloads(greeting)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the link action keeps the role slot current from branch voice-onb (role_event); "
-    "once merged this passes and the marker goes",
-)
 def test_right_after_linking_the_same_session_speaks_to_the_new_role(assistant: Assistant) -> None:
     student = _sender()
     assert _text(assistant.say(student, "xin chào")).startswith("Dạ, em chào Quý phụ huynh!")
