@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 from typing import Any
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -36,31 +35,49 @@ ROLES = ("parent", "student", "teacher", "staff", GUEST)
 ROLE_FALLBACK = {"staff": "teacher"}
 
 
-# "{{" and "}}" stand for literal braces, "{name}" for a value; read over our own templates only.
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_LONGEST_NAME = 64
 _FILLED_KEYS = ("text", "image", "custom", "buttons", "attachment", "quick_replies")
 
 
 def fill(template: str, values: dict[str, Any], missing: set[str] | None = None) -> str:
-    """``template`` with each ``{name}`` replaced by ``values[name]``, inserted verbatim.
+    """``template`` with each ``{name}`` replaced by ``values[name]``, inserted verbatim;
+    ``{{`` and ``}}`` stand for literal braces, and any other brace stays as written.
 
     Rasa's own interpolation returns the bare template whenever a value happens to contain
     ``0[`` (a notice text, a typed name); here a value is never read again. An unknown
-    placeholder stays as written and is added to ``missing``.
+    placeholder stays as written and is added to ``missing``. One pass over the template.
     """
+    parts: list[str] = []
+    start = 0
+    while True:
+        brace = _next_brace(template, start)
+        if brace < 0:
+            parts.append(template[start:])
+            return "".join(parts)
+        parts.append(template[start:brace])
+        pair = template[brace:brace + 2]
+        if pair in ("{{", "}}"):
+            parts.append(pair[0])
+            start = brace + 2
+            continue
+        close = template.find("}", brace + 1, brace + 2 + _LONGEST_NAME) if pair[0] == "{" else -1
+        name = template[brace + 1:close] if close > 0 else ""
+        if name.isidentifier():
+            if values.get(name) is not None:
+                parts.append(str(values[name]))
+            else:
+                parts.append(template[brace:close + 1])
+                if missing is not None:
+                    missing.add(name)
+            start = close + 1
+        else:
+            parts.append(template[brace])
+            start = brace + 1
 
-    def replace(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token in ("{{", "}}"):
-            return token[0]
-        name = match.group(1)
-        if name in values and values[name] is not None:
-            return str(values[name])
-        if missing is not None:
-            missing.add(name)
-        return token
 
-    return _PLACEHOLDER.sub(replace, template)
+def _next_brace(text: str, start: int) -> int:
+    found = [i for i in (text.find("{", start), text.find("}", start)) if i >= 0]
+    return min(found) if found else -1
 
 
 def _fill_all(part: Any, values: dict[str, Any], missing: set[str]) -> Any:

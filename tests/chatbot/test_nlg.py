@@ -60,3 +60,12 @@ def test_a_missing_value_leaves_its_placeholder_and_is_reported() -> None:
     missing: set[str] = set()
     assert fill("Chào {who}, lớp {cls}", {"who": "An", "cls": None}, missing) == "Chào An, lớp {cls}"
     assert missing == {"cls"}
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ('/relay_reply{"thread": "{id}"}', '/relay_reply{"thread": "5"}'),
+    ("{ id } {1x} {} }{", "{ id } {1x} {} }{"),
+    ("{{id}} {id}", "{id} 5"),
+])
+def test_only_placeholders_are_filled_and_other_braces_stay(template: str, expected: str) -> None:
+    assert fill(template, {"id": 5}) == expected

@@ -27,12 +27,9 @@ from chatbot.db.models import (
 )
 from tests.chatbot.school.sample import SECRET_6A
 from tests.journeys.conftest import Assistant
+from tests.journeys.talk import reply_text
 
 THREAD = re.compile(r"\[Trao đổi số (\d+)\]")
-
-
-def _text(replies: list[dict]) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
 
 
 def _second_school(assistant: Assistant) -> int:
@@ -56,19 +53,19 @@ def test_one_parent_on_two_schools_bots_is_answered_by_each_school_alone(assista
     code_b = assistant.issue(Role.PARENT, student_id=_second_school(assistant))
 
     # School B's code typed to Hoa Sen's bot is not a code there.
-    assert "chưa đúng" in _text(assistant.say(on_hoa_sen, code_b))
-    assert "Phạm Thu Trang" in _text(assistant.say(on_b, code_b))
+    assert "chưa đúng" in reply_text(assistant.say(on_hoa_sen, code_b))
+    assert "Phạm Thu Trang" in reply_text(assistant.say(on_b, code_b))
     code_a = assistant.issue(Role.PARENT, student_id=assistant.school.minh_anh)
-    linked = _text(assistant.say(on_hoa_sen, code_a))
+    linked = reply_text(assistant.say(on_hoa_sen, code_a))
     assert "Nguyễn Minh Anh" in linked and "Phạm Thu Trang" not in linked
 
     # Each bot's conversation knows only its own school's child.
-    names_a = _text(assistant.say(on_hoa_sen, "tên hiển thị của con là gì"))
-    names_b = _text(assistant.say(on_b, "tên hiển thị của con là gì"))
+    names_a = reply_text(assistant.say(on_hoa_sen, "tên hiển thị của con là gì"))
+    names_b = reply_text(assistant.say(on_b, "tên hiển thị của con là gì"))
     assert "Nguyễn Minh Anh" in names_a and "Phạm Thu Trang" not in names_a
     assert "Phạm Thu Trang" in names_b and "Nguyễn Minh Anh" not in names_b
-    week_a = _text(assistant.say(on_hoa_sen, "tuần này con học gì"))
-    week_b = _text(assistant.say(on_b, "tuần này con học gì"))
+    week_a = reply_text(assistant.say(on_hoa_sen, "tuần này con học gì"))
+    week_b = reply_text(assistant.say(on_b, "tuần này con học gì"))
     assert "Ngữ văn" in week_a and "Nguyễn Minh Anh" in week_a  # Hoa Sen's 6A timetable
     assert "Ngữ văn" not in week_b and "Nguyễn Minh Anh" not in week_b  # not on B's bot
     assert SECRET_6A not in week_b
@@ -109,27 +106,27 @@ def test_family_talk_on_a_school_bot_stays_in_that_school(assistant: Assistant) 
     assistant.say(lan, assistant.issue(Role.TEACHER, staff_member_id=assistant.school.lan))
 
     # An absence notice reaches B's teacher on B's bot; Hoa Sen's teacher sees nothing of it.
-    assert "8D" in _text(assistant.say(family, "hôm nay con bị ốm xin nghỉ học"))
-    assert "đã ghi nhận báo nghỉ" in _text(assistant.say(family, "/absence_confirm"))
-    seen = _text(assistant.say(teacher, "hôm nay lớp mình ai nghỉ"))
+    assert "8D" in reply_text(assistant.say(family, "hôm nay con bị ốm xin nghỉ học"))
+    assert "đã ghi nhận báo nghỉ" in reply_text(assistant.say(family, "/absence_confirm"))
+    seen = reply_text(assistant.say(teacher, "hôm nay lớp mình ai nghỉ"))
     assert "8D" in seen and "Phạm Thu Trang" in seen
-    assert "Phạm Thu Trang" not in _text(assistant.say(lan, "hôm nay lớp mình ai nghỉ"))
+    assert "Phạm Thu Trang" not in reply_text(assistant.say(lan, "hôm nay lớp mình ai nghỉ"))
     assert _lanes_of(assistant, "absence%") >= {"telegram:THCS-B"}
     assert "telegram:HS" not in _lanes_of(assistant, "absence%")
 
     # The family's question about its child: B's teacher, never Hoa Sen's.
-    who = _text(assistant.say(family, "cô chủ nhiệm lớp con là ai"))
+    who = reply_text(assistant.say(family, "cô chủ nhiệm lớp con là ai"))
     assert "Đỗ Hải Yến" in who and "Nguyễn Thị Lan" not in who
 
     # A relay thread: family and teacher each on B's bot; Hoa Sen's teacher cannot write into it.
     assistant.say(family, "Hỏi giáo viên")
-    sent = _text(assistant.say(family, "Cô ơi con xin nộp bài muộn một ngày ạ"))
+    sent = reply_text(assistant.say(family, "Cô ơi con xin nộp bài muộn một ngày ạ"))
     assert "Đỗ Hải Yến" in sent
     thread = THREAD.search(sent).group(1)
     reply = f'/relay_reply{{"relay_thread":"{thread}"}}'
-    assert "không tìm thấy trao đổi" in _text(assistant.say(lan, reply))
+    assert "không tìm thấy trao đổi" in reply_text(assistant.say(lan, reply))
     assistant.say(teacher, reply)
-    answered = _text(assistant.say(teacher, "Cô đồng ý, con nộp thứ Hai nhé."))
+    answered = reply_text(assistant.say(teacher, "Cô đồng ý, con nộp thứ Hai nhé."))
     assert "đã chuyển lời nhắn tới gia đình" in answered
     assert _lanes_of(assistant, f"relay-t:{thread}:%") == {"telegram:THCS-B"}
     assert _lanes_of(assistant, f"relay-f:{thread}:%") == {"telegram:THCS-B"}
@@ -141,10 +138,11 @@ def test_family_talk_on_a_school_bot_stays_in_that_school(assistant: Assistant) 
         hoa_sen = assistant.school.school_id
         session.add(OfficialContact(school_id=hoa_sen, name="Kế toán Hoa Sen", phone="0913579246"))
         b_id = b.id
-    assert "Văn thư Biển Xanh" in _text(assistant.say(family, "số 0914 680 135 gọi có phải trường không"))
-    other = _text(assistant.say(family, "số 0913 579 246 gọi xưng là nhà trường có đúng không"))
+    known = reply_text(assistant.say(family, "số 0914 680 135 gọi có phải trường không"))
+    assert "Văn thư Biển Xanh" in known
+    other = reply_text(assistant.say(family, "số 0913 579 246 gọi xưng là nhà trường có đúng không"))
     assert "KHÔNG có trong danh sách" in other and "Kế toán Hoa Sen" not in other
-    reference = re.search(r"SC-\d{4}-\d{6,}", _text(assistant.say(family, "/affirm"))).group(0)
+    reference = re.search(r"SC-\d{4}-\d{6,}", reply_text(assistant.say(family, "/affirm"))).group(0)
     with assistant.session() as session:
         report = session.execute(
             select(IncidentReport).where(IncidentReport.reference == reference)

@@ -8,7 +8,6 @@ every conversation of the session.
 from __future__ import annotations
 
 import json
-import uuid
 
 import httpx
 import pytest
@@ -16,17 +15,10 @@ import pytest
 from chatbot.db.models import Role
 from tests.chatbot.school.sample import SECRET_6A, SECRET_7B
 from tests.journeys.conftest import Assistant
+from tests.journeys.talk import new_sender, reply_text
 
 NAMES = ("Nguyễn Minh Anh", "Trần Văn Bình", "Lê Thị Hoa", "Minh Anh")
 MEETINGS = ("822 7449 7929", "abc-defg-hij", "999 000 111")
-
-
-def _sender() -> str:
-    return f"logs-{uuid.uuid4().hex[:12]}"
-
-
-def _text(replies: list[dict]) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
 
 
 def _tracker(assistant: Assistant, sender: str) -> str:
@@ -36,18 +28,18 @@ def _tracker(assistant: Assistant, sender: str) -> str:
 
 
 def test_deleting_erases_the_conversation_inside_rasa(assistant: Assistant) -> None:
-    sender = _sender()
+    sender = new_sender("logs")
     code = assistant.issue(Role.PARENT, student_id=assistant.school.minh_anh)
-    assert "đã được liên kết" in _text(assistant.say(sender, code))
-    assert SECRET_6A in _text(assistant.say(sender, "làm sao vào lớp"))
+    assert "đã được liên kết" in reply_text(assistant.say(sender, code))
+    assert SECRET_6A in reply_text(assistant.say(sender, "làm sao vào lớp"))
     assert code in _tracker(assistant, sender) and SECRET_6A in _tracker(assistant, sender)
-    assert "chắc chắn" in _text(assistant.say(sender, "hủy liên kết"))
-    summary = _text(assistant.say(sender, "/affirm"))
+    assert "chắc chắn" in reply_text(assistant.say(sender, "hủy liên kết"))
+    summary = reply_text(assistant.say(sender, "/affirm"))
     assert "toàn bộ lịch sử trò chuyện" in summary and "em Nguyễn Minh Anh (lớp 6A)" in summary
     stored = _tracker(assistant, sender)
     for secret in (code, code.replace("-", ""), SECRET_6A, "Nguyễn Minh Anh", "làm sao vào lớp"):
         assert secret not in stored
-    assert _text(assistant.say(sender, "xin chào")).startswith("Dạ")
+    assert reply_text(assistant.say(sender, "xin chào")).startswith("Dạ")
     assert "xin chào" in _tracker(assistant, sender)
 
 
@@ -67,7 +59,7 @@ CRAFTED = [
 
 @pytest.mark.parametrize("text", CRAFTED)
 def test_crafted_messages_get_a_polite_answer(assistant: Assistant, text: str) -> None:
-    sender = _sender()
+    sender = new_sender("logs")
     code = assistant.issue(Role.PARENT, student_id=assistant.school.minh_anh)
     assistant.say(sender, code)
     replies = assistant.say(sender, text)
