@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 MODEL_FILE = "intent_model.skops"
 # Types outside skops' default trust list that the TF-IDF pipeline needs; anything else in a
 # model file is refused.
-TRUSTED_TYPES = frozenset({"scipy.sparse._csr.csr_matrix"})
+TRUSTED_TYPES = frozenset({"scipy.sparse._csr.csr_matrix", "chatbot.nlu.marks.add_marks"})
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -44,6 +44,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             "random_state": defaults.random_state,
             "typo_copies": defaults.typo_copies,
             "char_ngram_max": defaults.char_ngram_max,
+            "marks": defaults.marks,
             "ranking_length": 10,
         }
 

@@ -29,6 +29,9 @@ ACCENTED_WORDS: dict[str, str] = {
     "răng": "thế nào", "rứa": "vậy", "chi": "gì", "mô": "đâu", "ni": "này", "nì": "này",
     "tê": "kia", "hỉ": "nhé", "hè": "nhé", "chừ": "giờ", "mạ": "mẹ",
     "eng": "anh", "ả": "chị ấy", "bọ": "bố",
+    # "đừng" (don't) would lose its marks to "dung", the spelling of "đúng" (right): a
+    # confirm and its cancel would then share their key word. It is a negation.
+    "đừng": "không",
 }
 
 # English loanwords and synonyms, on unaccented tokens after teencode expansion. A value of
@@ -77,6 +80,9 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("alo",): "chao", ("hey",): "chao", ("he", "lo"): "chao", ("good", "morning"): "chao",
     ("start",): "bat dau", ("goodbye",): "tam biet", ("bai", "bai"): "tam biet",
     ("pp",): "tam biet", ("good", "night"): "chuc ngu ngon", ("menu",): "tro giup",
+    # unaccented "dung" before a verb of the flows is "đừng", not "đúng"
+    ("dung", "gui"): "khong gui", ("dung", "nhan"): "khong nhan", ("dung", "bao"): "khong bao",
+    ("dung", "phat"): "khong phat", ("dung", "lam"): "khong lam",
     ("duong", "link"): "link", ("duong", "dan"): "link",
     ("google", "meet"): "zoom", ("meet",): "zoom", ("microsoft", "teams"): "zoom",
     ("teams",): "zoom",

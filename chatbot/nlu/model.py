@@ -13,8 +13,10 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from chatbot.nlu.augment import augment
+from chatbot.nlu.marks import add_marks
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class ModelConfig:
     random_state: int = 42
     typo_copies: int = 2
     char_ngram_max: int = 5
+    marks: bool = True  # negation and question/statement marks (chatbot.nlu.marks)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
@@ -34,7 +37,8 @@ class ModelConfig:
 
 
 def build_pipeline(config: ModelConfig) -> Pipeline:
-    """An untrained pipeline: word 1–2-grams and char_wb 2–n-grams into logistic regression."""
+    """An untrained pipeline: sentence marks (optional), then word 1–2-grams and char_wb
+    2–n-grams into logistic regression."""
     features = FeatureUnion(
         [
             ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
@@ -49,7 +53,8 @@ def build_pipeline(config: ModelConfig) -> Pipeline:
         class_weight="balanced",
         random_state=config.random_state,
     )
-    return Pipeline([("features", features), ("classifier", classifier)])
+    steps = [("marks", FunctionTransformer(add_marks))] if config.marks else []
+    return Pipeline([*steps, ("features", features), ("classifier", classifier)])
 
 
 def train_model(texts: list[str], labels: list[str], config: ModelConfig) -> Pipeline:

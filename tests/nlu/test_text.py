@@ -7,6 +7,7 @@ import random
 import pytest
 
 from chatbot.nlu.augment import augment, typo_variant
+from chatbot.nlu.marks import mark
 from chatbot.nlu.text import INVITE_PLACEHOLDER, normalize, replace_invite_codes, strip_diacritics
 
 
@@ -83,3 +84,23 @@ def test_augment_keeps_originals_first_and_labels_aligned() -> None:
     assert all_texts[:2] == texts and all_labels[:2] == labels
     assert len(all_texts) == len(all_labels) > 2
     assert (all_texts, all_labels) == augment(texts, labels, copies=3, seed=1)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        # a negated verb is told apart from the verb; a closing "không" is a question
+        ("không gửi nữa", "khong kgui nua _ke"),
+        ("gửi đi em", "gui di em _ke"),
+        ("đừng gửi báo nghỉ", "khong kgui bao nghi _ke"),
+        ("số đó không phải của tôi", "so do khong kphai cua toi _ke"),
+        ("có phải số của trường không", "co phai so cua truong khong _hoi"),
+        ("có người lạ vào lớp thì báo ai", "co nguoi la vao lop thi bao ai _hoi"),
+        ("có người lạ vào lớp", "co nguoi la vao lop _ke"),
+        ("không ạ", "khong a _ke"),
+        ("", "_ke"),
+    ],
+)
+def test_sentence_marks(typed: str, expected: str) -> None:
+    assert mark(normalize(typed)) == expected
+
