@@ -30,7 +30,7 @@ serve: install
 
 test: install
 	$(BIN)/chatbot train
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=20
 
 screenshots: install
 	SCREENSHOTS_DIR=docs/web $(BIN)/python -m pytest tests/web/e2e -q -p no:cacheprovider

@@ -85,7 +85,9 @@ def test_timetable_for_linked_and_unlinked_accounts(assistant: Assistant) -> Non
 def test_joining_a_class(assistant: Assistant) -> None:
     parent = _linked_parent(assistant, assistant.school.minh_anh)
     reply = reply_text(assistant.say(parent, "làm sao vào lớp"))
-    assert "buổi học tiếp theo" in reply and SECRET_6A in reply and "05 - Nguyễn Minh Anh" in reply
+    # the servers keep real time: the class may be in session or still to come
+    assert ("buổi học tiếp theo" in reply or "đang có tiết" in reply) and SECRET_6A in reply
+    assert "05 - Nguyễn Minh Anh" in reply
     assert "ít nhất 10 phút" in reply and "Gợi ý khi học trên" in reply
 
 
