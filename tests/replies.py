@@ -7,7 +7,6 @@ test reads the text and buttons a user would see.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from collections.abc import Iterable
 from functools import lru_cache
@@ -42,19 +41,12 @@ class _Channel(CollectingOutputChannel):
         return self._name
 
 
-def render(
-    messages: Iterable[dict[str, Any]], slots: dict[str, Any] | None = None, channel: str = "rest",
-) -> list[dict[str, Any]]:
-    """``messages`` (as a ``CollectingDispatcher`` holds them) as the person reads them: each a
-    dict with ``text``, ``buttons`` and, for a domain response, its name under ``response``."""
-    return asyncio.run(render_async(messages, slots, channel))
-
-
 async def render_async(
     messages: Iterable[dict[str, Any]], slots: dict[str, Any] | None = None, channel: str = "rest",
 ) -> list[dict[str, Any]]:
-    """:func:`render` for tests that already run in an event loop; a response name the domain
-    does not have fails the test."""
+    """``messages`` (as a ``CollectingDispatcher`` holds them) as the person reads them: each a
+    dict with ``text``, ``buttons`` and, for a domain response, its name under ``response``; a
+    response name the domain does not have fails the test."""
     tracker = DialogueStateTracker.from_events(
         "test", [SlotSet(name, value) for name, value in (slots or {}).items()], domain().slots,
     )

@@ -21,7 +21,6 @@ from chatbot.replies import CHANNEL_REPLIES
 from tests.chatbot.domain.rasa_project import PROJECT_ROOT, domain_responses
 
 CHANNELS = ("telegram", "zalo", "zalo_bot", "rest")
-ADULTS = ("parent", GUEST, "teacher", "staff")
 
 # The bot calling itself "trợ lý" as the subject of what it does (to adults it is "em").
 _ASSISTANT_AS_SUBJECT = r"\btrợ lý (?:đã|sẽ|chưa|vừa|đang|gửi|ghi|kiểm tra|chỉ|không|xin|có thể|giúp|cần)\b"
