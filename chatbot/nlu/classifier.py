@@ -28,7 +28,11 @@ logger = logging.getLogger(__name__)
 MODEL_FILE = "intent_model.skops"
 # Types outside skops' default trust list that the TF-IDF pipeline needs; anything else in a
 # model file is refused.
-TRUSTED_TYPES = frozenset({"scipy.sparse._csr.csr_matrix", "chatbot.nlu.marks.add_marks"})
+TRUSTED_TYPES = frozenset({
+    "scipy.sparse._csr.csr_matrix",
+    "chatbot.nlu.marks.add_marks",
+    "chatbot.nlu.spelling.SpellingCorrector",
+})
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -45,6 +49,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             "typo_copies": defaults.typo_copies,
             "char_ngram_max": defaults.char_ngram_max,
             "marks": defaults.marks,
+            "spelling": defaults.spelling,
             "ranking_length": 10,
         }
 

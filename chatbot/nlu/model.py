@@ -6,6 +6,7 @@ in a second; :mod:`chatbot.nlu.classifier` wraps it as a Rasa graph component.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from chatbot.nlu.augment import augment
 from chatbot.nlu.marks import add_marks
+from chatbot.nlu.spelling import SpellingCorrector
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class ModelConfig:
     typo_copies: int = 2
     char_ngram_max: int = 5
     marks: bool = True  # negation and question/statement marks (chatbot.nlu.marks)
+    spelling: bool = True  # typing-slip correction against the training words (chatbot.nlu.spelling)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
@@ -36,9 +39,10 @@ class ModelConfig:
         return cls(**known)
 
 
-def build_pipeline(config: ModelConfig) -> Pipeline:
-    """An untrained pipeline: sentence marks (optional), then word 1–2-grams and char_wb
-    2–n-grams into logistic regression."""
+def build_pipeline(config: ModelConfig, vocabulary: dict[str, int] | None = None) -> Pipeline:
+    """An untrained pipeline: typing-slip correction and sentence marks (each optional), then
+    word 1–2-grams and char_wb 2–n-grams into logistic regression. ``vocabulary`` is the
+    corrector's known words (counted from the texts it is fitted on when ``None``)."""
     features = FeatureUnion(
         [
             ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
@@ -53,14 +57,17 @@ def build_pipeline(config: ModelConfig) -> Pipeline:
         class_weight="balanced",
         random_state=config.random_state,
     )
-    steps = [("marks", FunctionTransformer(add_marks))] if config.marks else []
+    steps = [("spelling", SpellingCorrector(vocabulary))] if config.spelling else []
+    if config.marks:
+        steps.append(("marks", FunctionTransformer(add_marks)))
     return Pipeline([*steps, ("features", features), ("classifier", classifier)])
 
 
 def train_model(texts: list[str], labels: list[str], config: ModelConfig) -> Pipeline:
-    """Fit a pipeline on normalised ``texts`` plus their deterministic typo variants."""
+    """Fit a pipeline on normalised ``texts`` plus their deterministic typo variants; the
+    spelling corrector knows the words of ``texts`` only, not those of the variants."""
     all_texts, all_labels = augment(texts, labels, config.typo_copies, config.random_state)
-    pipeline = build_pipeline(config)
+    pipeline = build_pipeline(config, dict(Counter(word for text in texts for word in text.split())))
     pipeline.fit(all_texts, all_labels)
     return ready_for_inference(pipeline)
 
