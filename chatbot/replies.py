@@ -7,6 +7,10 @@ place holds every reply and the forms-of-address scan reads them too. The connec
 know who is writing, so these responses have no role variations: they address "Quý phụ huynh
 và các em" (docs/replies.md). A response may have a ``channel:`` variation (Telegram's private
 chat pointer carries a button); this module picks it as Rasa would, without importing Rasa.
+
+The core's own messages to one person (the relay's hints under a message passed between a
+family and a teacher) are domain responses too; their sender knows the reader's role and asks
+for its variation (``role=``), as :mod:`chatbot.nlg` does for Rasa's replies.
 """
 
 from __future__ import annotations
@@ -42,15 +46,24 @@ def domain_responses() -> dict[str, list[dict[str, Any]]]:
     return responses
 
 
-def _variation(name: str, channel: str | None) -> dict[str, Any]:
-    """The unconditional variation of ``name`` for ``channel``: one written for that channel
-    first, else one without a channel (Rasa's own order)."""
-    unconditional = [v for v in domain_responses()[name] if not v.get("condition")]
+def _for_role(variation: dict[str, Any], role: str | None) -> bool:
+    """Whether ``variation`` applies to a reader of ``role`` (no condition applies to all)."""
+    conditions = variation.get("condition") or []
+    return all(c.get("type") == "slot" and c.get("name") == "role" and c.get("value") == role
+               for c in conditions)
+
+
+def _variation(name: str, channel: str | None, role: str | None = None) -> dict[str, Any]:
+    """The variation of ``name`` for ``channel`` and ``role``: one written for that role
+    first, then one written for that channel, else one without a channel (Rasa's own order)."""
+    variations = domain_responses()[name]
+    candidates = [v for v in variations if v.get("condition") and role and _for_role(v, role)]
+    candidates += [v for v in variations if not v.get("condition")]
     for wanted in (channel, None) if channel else (None,):
-        for variation in unconditional:
+        for variation in candidates:
             if variation.get("channel") == wanted:
                 return variation
-    raise LookupError(f"{name} has no unconditional variation")
+    raise LookupError(f"{name} has no variation for role {role!r}")
 
 
 def _fill(template: str, values: dict[str, Any]) -> str:
@@ -58,9 +71,12 @@ def _fill(template: str, values: dict[str, Any]) -> str:
     return template.format_map(values)
 
 
-def reply_message(name: str, channel: str | None = None, **values: Any) -> OutboundMessage:
-    """The response ``name`` as a connector sends it on ``channel``, filled with ``values``."""
-    variation = _variation(name, channel)
+def reply_message(
+    name: str, channel: str | None = None, role: str | None = None, **values: Any
+) -> OutboundMessage:
+    """The response ``name`` as sent on ``channel`` to a reader of ``role``, filled with
+    ``values``."""
+    variation = _variation(name, channel, role)
     buttons = tuple(
         Button(_fill(b["title"], values), _fill(b["payload"], values))
         for b in variation.get("buttons") or ()
@@ -68,9 +84,10 @@ def reply_message(name: str, channel: str | None = None, **values: Any) -> Outbo
     return OutboundMessage(text=_fill(variation["text"], values), buttons=buttons)
 
 
-def reply_text(name: str, channel: str | None = None, **values: Any) -> str:
-    """Only the text of :func:`reply_message` (a Telegram popup, a hint under numbered options)."""
-    return reply_message(name, channel, **values).text
+def reply_text(name: str, channel: str | None = None, role: str | None = None, **values: Any) -> str:
+    """Only the text of :func:`reply_message` (a Telegram popup, a hint under numbered options,
+    a line of the relay)."""
+    return reply_message(name, channel, role, **values).text
 
 
 def thousands(number: int) -> str:

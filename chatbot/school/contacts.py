@@ -236,7 +236,7 @@ def _alert_campaign(session: Session, school_id: int, phone: str) -> None:
         kind=BroadcastKind.ALERT,
         audience="staff",
         text=f"⚠️ Đã có {count} báo cáo mạo danh cùng nêu số {phone}: có thể là một đợt lừa đảo nhắm vào "
-        "gia đình của trường. Xem: chatbot contacts campaigns, hoặc trang «Liên hệ chính thức».",
+        "gia đình của trường. Xem: chatbot contacts campaigns, hoặc trang “Liên hệ chính thức”.",
         account_ids=accounts,
         sender="contacts",
         school_id=school_id,

@@ -235,7 +235,7 @@ def _alert_text(report: IncidentReport, class_name: str, reporter: str, time_lab
     if report.description:
         lines.append(f"{WORDS_LINE}{quoted_words(report.description, MAX_QUOTED)}")
     lines.append(
-        f"Khi đã xử lý xong, thầy cô bấm «Đã xử lý» hoặc nhắn: đã xử lý {report.reference}"
+        f"Khi đã xử lý xong, thầy cô bấm “Đã xử lý” hoặc nhắn: đã xử lý {report.reference}"
     )
     return "\n".join(lines)
 

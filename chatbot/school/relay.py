@@ -3,7 +3,7 @@
 "Hỏi giáo viên" opens a thread (or continues the family's open thread with that class); each
 message is stored (the permanent log staff review) and queued to the other side through the
 delivery outbox, headed with who wrote and the thread's tag ``[Trao đổi số N]``. The teacher
-answers with the «Trả lời» button or, on Telegram, by replying to the relayed message (the
+answers with the “Trả lời” button or, on Telegram, by replying to the relayed message (the
 connector reads the tag). Messages to a teacher are held in quiet hours unless the family
 marks them urgent. Only the thread's family account and the teacher's accounts may write to
 it; neither side ever sees the other's phone number or chat id.
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from chatbot.db.models import (
+    AccountLink,
     BroadcastKind,
     ChatAccount,
     HelpRequest,
@@ -34,6 +35,7 @@ from chatbot.db.models import (
 from chatbot.delivery.outbox import queue_broadcast
 from chatbot.delivery.quiet_hours import hold
 from chatbot.relay_keys import tag
+from chatbot.replies import reply_text
 from chatbot.school.accounts import find_account, view_of
 from chatbot.school.dates import fold
 from chatbot.school.quoting import one_paragraph, quoted_words
@@ -79,6 +81,17 @@ def _teacher_accounts(session: Session, teacher_id: int | None) -> list[int]:
     )
 
 
+def _family_role(session: Session, thread: RelayThread) -> str:
+    """How the family side of ``thread`` is addressed: "student" when the account is linked to
+    the thread's student as that student, "parent" otherwise."""
+    link_role = session.execute(
+        select(AccountLink.role).where(
+            AccountLink.account_id == thread.account_id, AccountLink.student_id == thread.student_id
+        )
+    ).scalar()
+    return Role.STUDENT.value if link_role is Role.STUDENT else Role.PARENT.value
+
+
 def teacher_label(teacher: StaffMember, class_name: str) -> str:
     return f"thầy cô {teacher.full_name} (chủ nhiệm lớp {class_name})"
 
@@ -106,13 +119,11 @@ def _queue(
         if to_teacher
         else ([thread.account_id] if thread.account_id else [])
     )
-    if to_teacher:
-        hint = (
-            "\nThầy cô bấm «Trả lời» (trên Telegram có thể trả lời thẳng tin này); gia đình không "
-            "thấy số điện thoại hay tài khoản của thầy cô."
-        )
-    else:
-        hint = "\nQuý phụ huynh bấm «Nhắn tiếp» (hoặc nhắn «hỏi giáo viên») để trả lời thầy cô."
+    hint = (
+        reply_text("utter_relay_hint_teacher")
+        if to_teacher
+        else reply_text("utter_relay_hint_family", role=_family_role(session, thread))
+    )
     urgent = message.urgent and to_teacher
     heading = ("🔴 KHẨN — " if urgent else "💬 ") + f"{message.author_label} nhắn {tag(thread.id)}:"
     queue_broadcast(
@@ -120,7 +131,7 @@ def _queue(
         key=f"relay-{side}:{thread.id}:{message.id}",
         kind=BroadcastKind.ALERT,
         audience=f"relay:{thread.id}",
-        text=f"{heading}\n{quoted_words(message.text, MAX_TEXT + 10)}{hint}",
+        text=f"{heading}\n{quoted_words(message.text, MAX_TEXT + 10)}\n{hint}",
         account_ids=accounts,
         sender=SENDER,
         school_id=school_id,
@@ -310,9 +321,10 @@ def close(
         key=f"relay-closed:{thread.id}",
         kind=BroadcastKind.ALERT,
         audience=f"relay:{thread.id}",
-        text=f"{tag(thread.id)} {note.text} Khi cần, Quý phụ huynh bấm «Hỏi giáo viên» để mở trao đổi mới."
+        text=reply_text("utter_relay_closed_by_teacher", role=_family_role(session, thread),
+                        thread=tag(thread.id))
         if side == "teacher"
-        else f"{tag(thread.id)} {note.text}",
+        else reply_text("utter_relay_closed_by_family", thread=tag(thread.id)),
         account_ids=accounts,
         sender=SENDER,
         school_id=school_class.school_id if school_class else None,

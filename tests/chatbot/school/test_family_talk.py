@@ -248,6 +248,34 @@ def test_a_relay_thread_from_family_to_teacher_and_back(school: Sample) -> None:
         assert teacher.account_id is not None
 
 
+@pytest.mark.parametrize(
+    ("link_role", "hint", "closed", "forbidden"),
+    [
+        (Role.PARENT, "xin bấm “Nhắn tiếp”", "xin bấm “Hỏi giáo viên”", "Em bấm"),
+        (Role.STUDENT, "Em bấm “Nhắn tiếp”", "em bấm “Hỏi thầy cô”", "Quý phụ huynh"),
+    ],
+)
+def test_the_relay_addresses_the_family_side_by_its_role(
+    school: Sample, link_role: Role, hint: str, closed: str, forbidden: str
+) -> None:
+    with session_scope() as session:
+        link(session, PARENT, link_role, student_id=school.minh_anh)
+        link(session, TEACHER, Role.TEACHER, staff_id=school.lan)
+        sent = relay.family_message(
+            session, channel="zalo", external_id="p1", student_id=None, text="Bài 3 làm thế nào?", now=NOW
+        )
+        (to_teacher,) = _broadcasts(session, "relay-t:")
+        assert "Thầy cô bấm “Trả lời”" in to_teacher.text
+        relay.reply(session, channel="telegram", external_id="t1", thread_id=sent.thread_id,
+                    text="Xem ví dụ 2 nhé.", now=NOW)
+        relay.close(session, channel="telegram", external_id="t1", thread_id=sent.thread_id, now=NOW)
+        (to_family,) = _broadcasts(session, "relay-f:")
+        (closed_note,) = _broadcasts(session, "relay-closed:")
+        assert hint in to_family.text and forbidden not in to_family.text
+        assert closed in closed_note.text and forbidden not in closed_note.text
+        assert "«" not in to_family.text + to_teacher.text + closed_note.text
+
+
 def test_relay_at_night_waits_for_morning_unless_urgent_and_bad_messages_are_refused(school: Sample) -> None:
     with session_scope() as session:
         link(session, PARENT, Role.PARENT, student_id=school.hoa)
