@@ -33,6 +33,7 @@ _WEEKDAY = re.compile(r"(?<!so )\b(?:thu|th|t) ?(2|3|4|5|6|7|hai|ba|tu|nam|sau|b
 _SUNDAY = re.compile(r"\bchu nhat\b")
 _SUNDAY_SHORT = re.compile(r"\bcn\b")
 _DATE = re.compile(r"\b(\d{1,2}) ?[/-] ?(\d{1,2})(?: ?[/-] ?(\d{2,4}))?\b")
+PERIOD_WORD = "tiet"  # "tiết 3-4" is a range of periods, not 3 April
 _NEXT_WEEK = re.compile(r"\btuan (?:sau|toi)\b")
 _THIS_WEEK = re.compile(r"\btuan (?:nay|hien tai)\b")
 _LAST_WEEK = re.compile(r"\btuan (?:truoc|roi|vua roi|vua qua)\b")
@@ -114,8 +115,17 @@ def _weekday_in(folded: str) -> int | None:
     return None
 
 
+def _date_match(folded: str) -> re.Match[str] | None:
+    """The first day/month written in ``folded`` that is not a range of periods ("tiết 3-4")."""
+    for match in _DATE.finditer(folded):
+        before = folded[max(0, match.start() - len(PERIOD_WORD) - 2) : match.start()]
+        if not before.rstrip().endswith(PERIOD_WORD):
+            return match
+    return None
+
+
 def _explicit_date(folded: str, today: date) -> date | None:
-    match = _DATE.search(folded)
+    match = _date_match(folded)
     if not match:
         return None
     day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
@@ -129,7 +139,7 @@ def _explicit_date(folded: str, today: date) -> date | None:
 def impossible_date(text: str, today: date) -> bool:
     """Whether ``text`` writes a day and month no calendar has ("31/2", "12/13")."""
     folded = fold(text)
-    return bool(_DATE.search(folded)) and _explicit_date(folded, today) is None
+    return bool(_date_match(folded)) and _explicit_date(folded, today) is None
 
 
 def _weekday_query(folded: str, weekday: int, today: date) -> DayQuery:
@@ -206,11 +216,12 @@ def format_moment(at: datetime) -> str:
 
 
 def _reported_day(folded: str, today: date) -> date | None | WhenProblem:
-    if _DATE.search(folded):
+    match = _date_match(folded)
+    if match:
         explicit = _explicit_date(folded, today)
         if explicit is None:
             return WhenProblem.INVALID
-        if explicit > today and not _DATE.search(folded).group(3):
+        if explicit > today and not match.group(3):
             explicit = explicit.replace(year=explicit.year - 1)  # "25/12" in January
         return explicit
     if _DAY_BEFORE_YESTERDAY.search(folded):

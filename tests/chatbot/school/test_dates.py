@@ -52,6 +52,11 @@ def _day(offset: int) -> DayQuery:
         ("tiet sau la mon gi", DayQuery(DayKind.NEXT)),
         ("bây giờ là tiết gì", DayQuery(DayKind.NEXT)),
         ("lịch ngày 4/12", DayQuery(DayKind.DAY, date(2026, 12, 4))),
+        # a range of periods is not a day and month
+        ("tiết 3-4 học môn gì", None),
+        ("tiet 3/4 mai hoc gi", _day(1)),
+        ("hôm nay tiết 1 - 2 là môn gì", _day(0)),
+        ("tiết 2 ngày 5/12", DayQuery(DayKind.DAY, date(2026, 12, 5))),
         ("thời khóa biểu của con", None),
         ("số thứ tự của con", None),
         ("32/13", None),
@@ -122,7 +127,7 @@ def test_fold() -> None:
 
 @pytest.mark.parametrize(("text", "impossible"), [
     ("lịch học ngày 31/2", True), ("ngay 12/13", True), ("30/11", False), ("thứ 2", False),
-    ("hôm nay", False), ("lich hoc 29/2/2028", False),
+    ("hôm nay", False), ("lich hoc 29/2/2028", False), ("tiết 3-4 hôm nay", False),
 ])
 def test_an_impossible_date_is_told_apart(text: str, impossible: bool) -> None:
     assert impossible_date(text, date(2026, 12, 2)) is impossible
