@@ -28,9 +28,11 @@ demo: install
 serve: install
 	$(BIN)/chatbot serve
 
+# Trains first (once, here) so that the two pytest workers find the model ready; tests/scheduling.py
+# says how loadscope shares the modules between them.
 test: install
 	$(BIN)/chatbot train
-	$(BIN)/python -m pytest --durations=20
+	$(BIN)/python -m pytest -n 2 --dist loadscope --durations=20
 
 screenshots: install
 	SCREENSHOTS_DIR=docs/web $(BIN)/python -m pytest tests/web/e2e -q -p no:cacheprovider

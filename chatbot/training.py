@@ -1,11 +1,21 @@
-"""Train the Rasa model only when its config, domain or data changed (cache by content hash)."""
+"""Train the Rasa model only when its config, domain or data changed (cache by content hash).
+
+Several processes may ask for the model at once (parallel test workers, ``chatbot serve`` next
+to ``chatbot train``): one trains under a file lock while the others wait, and the model appears
+under its final name only once it is complete.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from chatbot.settings import PROJECT_ROOT
@@ -40,24 +50,52 @@ def model_path(models_dir: Path = MODELS_DIR) -> Path:
     return models_dir / f"model-{content_hash()}.tar.gz"
 
 
+@contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (created if missing) against other processes."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def publishing(target: Path) -> Iterator[Path]:
+    """A scratch folder next to ``target`` to train into; on success its file named like ``target``
+    replaces ``target`` in one step, so readers never see a half-written model."""
+    scratch = Path(tempfile.mkdtemp(prefix=".training-", dir=target.parent))
+    try:
+        yield scratch
+        os.replace(scratch / target.name, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def train(models_dir: Path = MODELS_DIR, force: bool = False) -> Path:
     """Return the model for the current inputs, training it first if it does not exist yet."""
     target = model_path(models_dir)
     if target.exists() and not force:
         return target
     models_dir.mkdir(parents=True, exist_ok=True)
-    rasa = Path(sys.executable).with_name("rasa")
-    command = [
-        str(rasa), "train",
-        "--config", str(CONFIG),
-        "--domain", str(DOMAIN),
-        "--data", str(DATA),
-        "--out", str(models_dir),
-        "--fixed-model-name", target.name.removesuffix(".tar.gz"),
-    ]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
-    subprocess.run(command, check=True, cwd=PROJECT_ROOT, env=env)
-    for stale in models_dir.glob("model-*.tar.gz"):
-        if stale != target:
-            stale.unlink()
+    with exclusive(models_dir / ".train.lock"):
+        if target.exists() and not force:
+            return target  # another process trained it while this one waited
+        rasa = Path(sys.executable).with_name("rasa")
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
+        with publishing(target) as scratch:
+            command = [
+                str(rasa), "train",
+                "--config", str(CONFIG),
+                "--domain", str(DOMAIN),
+                "--data", str(DATA),
+                "--out", str(scratch),
+                "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+            ]
+            subprocess.run(command, check=True, cwd=PROJECT_ROOT, env=env)
+        for stale in models_dir.glob("model-*.tar.gz"):
+            if stale != target:
+                stale.unlink()
     return target

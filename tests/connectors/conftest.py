@@ -24,6 +24,7 @@ from chatbot.db.engine import build_engine, reset_engine
 from chatbot.db.migrate import upgrade_database
 from chatbot.db.models import ChannelToken
 from chatbot.settings import PROJECT_ROOT, reset_settings
+from chatbot.training import MODELS_DIR
 from tests.connectors import rasa_project
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloAPI
@@ -154,10 +155,10 @@ def zalo_bot_api(fakes: Fakes) -> FakeZaloBotAPI:
 
 
 @pytest.fixture(scope="session")
-def connector_model(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cache = getattr(pytestconfig, "cache", None)  # absent with -p no:cacheprovider
-    folder = cache.mkdir("connector-rasa") if cache else tmp_path_factory.mktemp("connector-rasa")
-    return rasa_project.train(Path(folder))
+def connector_model() -> Path:
+    """The connector project's model, kept in models/ next to the assistant's: every test process
+    (xdist workers included) shares one, trained once per content."""
+    return rasa_project.train(MODELS_DIR / "connector-test")
 
 
 def start_rasa(model: Path, env: dict[str, str], workdir: Path) -> tuple[str, subprocess.Popen, Path]:

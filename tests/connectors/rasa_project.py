@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from chatbot.training import exclusive, publishing
+
 LONG_REPLY = "\n".join(
     f"Dòng {n:03d}: nội dung thông báo dài để kiểm tra việc chia tin." for n in range(120)
 )
@@ -137,22 +139,29 @@ def content_hash() -> str:
 
 
 def train(cache_dir: Path) -> Path:
-    """The model for this project, trained into ``cache_dir`` unless it is there already."""
+    """The model for this project, trained into ``cache_dir`` unless it is there already.
+
+    Safe to call from several processes at once: one trains, the others wait and reuse it.
+    """
     model = cache_dir / f"connector-model-{content_hash()}.tar.gz"
     if model.exists():
         return model
-    project = cache_dir / "project"
-    write_project(project)
-    rasa = str(Path(sys.executable).with_name("rasa"))
-    subprocess.run(
-        [
-            rasa, "train",
-            "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
-            "--out", str(cache_dir), "--fixed-model-name", model.name.removesuffix(".tar.gz"),
-        ],
-        cwd=project,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-        check=True,
-        capture_output=True,
-    )
+    with exclusive(cache_dir / ".train.lock"):
+        if model.exists():
+            return model
+        project = cache_dir / "project"
+        write_project(project)
+        rasa = str(Path(sys.executable).with_name("rasa"))
+        with publishing(model) as scratch:
+            subprocess.run(
+                [
+                    rasa, "train",
+                    "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+                    "--out", str(scratch), "--fixed-model-name", model.name.removesuffix(".tar.gz"),
+                ],
+                cwd=project,
+                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+                check=True,
+                capture_output=True,
+            )
     return model

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from chatbot.db.models import Role
-from tests.journeys.conftest import Assistant
+from tests.assistant import Assistant
 
 
 def new_sender(prefix: str = "test") -> str:

@@ -25,8 +25,8 @@ from chatbot.db.models import (
     StaffRole,
     Student,
 )
+from tests.assistant import Assistant
 from tests.chatbot.school.sample import SECRET_6A
-from tests.journeys.conftest import Assistant
 from tests.journeys.talk import reply_text
 
 THREAD = re.compile(r"\[Trao đổi số (\d+)\]")

@@ -10,9 +10,9 @@ from sqlalchemy import create_engine, select
 
 from chatbot.db.models import Role
 from chatbot.tracker_events import events
+from tests.assistant import Assistant, running_assistant
 from tests.chatbot.school.sample import SECRET_6A
 from tests.conftest import fresh_postgres
-from tests.journeys.conftest import Assistant, running_assistant
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from chatbot.db.models import Absence, OfficialContact, RelayMessage, RelayThread, ReportedNumber, Role
 from chatbot.settings import PROJECT_ROOT
+from tests.assistant import Assistant, running_assistant
 from tests.connectors.conftest import (
     TELEGRAM_SECRET,
     TELEGRAM_TOKEN,
@@ -46,7 +47,6 @@ from tests.connectors.payloads import (
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloAPI
 from tests.fakes.zalo_bot_api import FakeZaloBotAPI
-from tests.journeys.conftest import Assistant, running_assistant
 
 THREAD = re.compile(r"\[Trao đổi số (\d+)\]")
 BOT_ID = int(TELEGRAM_TOKEN.split(":")[0])

@@ -24,7 +24,7 @@ from chatbot.db.models import (
     Role,
 )
 from chatbot.settings import TIMEZONE
-from tests.journeys.conftest import Assistant
+from tests.assistant import Assistant
 from tests.journeys.talk import button_payloads, linked, new_sender, reply_text
 
 THREAD = re.compile(r"\[Trao đổi số (\d+)\]")

@@ -17,8 +17,8 @@ from chatbot.db.models import (
     IncidentStatus,
     Role,
 )
+from tests.assistant import Assistant
 from tests.chatbot.school.sample import SECRET_6A, SECRET_7B
-from tests.journeys.conftest import Assistant
 from tests.journeys.talk import new_sender, reply_text
 
 REFERENCE = re.compile(r"SC-\d{4}-\d{6,}")

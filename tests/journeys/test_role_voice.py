@@ -9,7 +9,7 @@ does. Each test talks from its own sender, so it starts with a fresh conversatio
 from __future__ import annotations
 
 from chatbot.db.models import Role
-from tests.journeys.conftest import Assistant
+from tests.assistant import Assistant
 from tests.journeys.talk import button_payloads, new_sender, reply_text
 
 

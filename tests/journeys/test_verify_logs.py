@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from chatbot.db.models import Role
+from tests.assistant import Assistant
 from tests.chatbot.school.sample import SECRET_6A, SECRET_7B
-from tests.journeys.conftest import Assistant
 from tests.journeys.talk import new_sender, reply_text
 
 NAMES = ("Nguyễn Minh Anh", "Trần Văn Bình", "Lê Thị Hoa", "Minh Anh")

@@ -25,6 +25,7 @@ import httpx
 
 from chatbot.runner import ServerSet
 from chatbot.settings import PROJECT_ROOT
+from chatbot.training import exclusive, publishing
 
 DEFAULT_ACTION_URL = '"http://127.0.0.1:5055/webhook"'
 _SECTION = r"^{name}:\n(?:[ \t]+\S.*\n?)*"
@@ -278,12 +279,16 @@ def train_cached(config: Path, domain: Path, data: Path, cache_dir: Path, name: 
     if target.exists():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        [_bin("rasa"), "train", "--config", str(config), "--domain", str(domain), "--data", str(data),
-         "--out", str(cache_dir), "--fixed-model-name", target.name.removesuffix(".tar.gz")],
-        cwd=cache_dir, env={**os.environ, **QUIET_ENV}, capture_output=True, text=True,
-    )
-    if result.returncode != 0 or not target.exists():
-        tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
-        raise RuntimeError(f"rasa train failed ({result.returncode}):\n{tail}")
+    with exclusive(cache_dir / ".train.lock"):  # another test process may be training it now
+        if target.exists():
+            return target
+        with publishing(target) as scratch:
+            result = subprocess.run(
+                [_bin("rasa"), "train", "--config", str(config), "--domain", str(domain), "--data", str(data),
+                 "--out", str(scratch), "--fixed-model-name", target.name.removesuffix(".tar.gz")],
+                cwd=cache_dir, env={**os.environ, **QUIET_ENV}, capture_output=True, text=True,
+            )
+            if result.returncode != 0 or not (scratch / target.name).exists():
+                tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
+                raise RuntimeError(f"rasa train failed ({result.returncode}):\n{tail}")
     return target

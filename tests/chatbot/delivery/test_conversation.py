@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from chatbot.db.models import Broadcast, Delivery, Role
-from tests.journeys.conftest import Assistant, assistant  # noqa: F401 - the servers fixture
+from tests.assistant import Assistant
 
 NOTICE = "Chiều thứ Sáu lớp 6A nghỉ học trực tuyến để nhà trường bảo trì hệ thống."
 
@@ -16,13 +16,13 @@ def text_of(replies: list[dict]) -> str:
     return "\n".join(r.get("text", "") for r in replies)
 
 
-def linked(assistant: Assistant, role: Role, **ids: int) -> str:  # noqa: F811
+def linked(assistant: Assistant, role: Role, **ids: int) -> str:
     sender = f"test-{uuid.uuid4().hex[:12]}"
     assistant.say(sender, assistant.issue(role, **ids))
     return sender
 
 
-def test_a_teacher_previews_confirms_and_a_parent_acknowledges(assistant: Assistant) -> None:  # noqa: F811
+def test_a_teacher_previews_confirms_and_a_parent_acknowledges(assistant: Assistant) -> None:
     teacher = linked(assistant, Role.TEACHER, staff_member_id=assistant.school.lan)
     parent = linked(assistant, Role.PARENT, student_id=assistant.school.minh_anh)
     student = linked(assistant, Role.STUDENT, student_id=assistant.school.binh)
@@ -62,7 +62,7 @@ def test_a_teacher_previews_confirms_and_a_parent_acknowledges(assistant: Assist
     assert "không tìm thấy" in text_of(assistant.say(stranger, receipt % delivery_ids[0]))
 
 
-def test_thoi_stops_the_notice(assistant: Assistant) -> None:  # noqa: F811
+def test_thoi_stops_the_notice(assistant: Assistant) -> None:
     teacher = linked(assistant, Role.TEACHER, staff_member_id=assistant.school.lan)
     assert "lớp nào" in text_of(assistant.say(teacher, "gửi thông báo cho lớp"))
     assert "chỉ gửi được cho lớp mình" in text_of(assistant.say(teacher, "7B"))

@@ -1,4 +1,4 @@
-"""One web app server, one Chromium and the fake chat APIs for the whole browser-test session.
+"""One web app server and the fake chat APIs for the session, one Chromium for the browser tests.
 
 The server runs as a subprocess (``python -m web``) on a copy of the web tests' template
 database, so this process's own database settings stay untouched; tests read and change that
@@ -101,8 +101,11 @@ def site(web_template: Path, tmp_path_factory: pytest.TempPathFactory, fakes: Fa
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():  # noqa: ANN201 - playwright Browser
+    """Chromium for the browser tests of this package; Playwright's synchronous API keeps an event
+    loop running in this thread until it stops, so it must stop before any other (asyncio) test
+    runs after these — as it does under pytest-xdist, where the order of modules varies."""
     if not Path(CHROMIUM).exists():
         unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

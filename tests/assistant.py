@@ -1,8 +1,9 @@
-"""One Rasa server and one action server for the whole session, over the REST channel.
+"""The school assistant's servers as subprocesses: one Rasa server and one action server over
+the REST channel (the ``assistant`` fixture in tests/conftest.py runs one for the session).
 
 Both use the same temporary SQLite database, migrated and loaded with the sample school
-(tests/school/sample.py); the tests post messages to /webhooks/rest/webhook and read the
-database directly to check what was stored and queued. The model comes from
+(tests/chatbot/school/sample.py); the tests post messages to /webhooks/rest/webhook and read
+the database directly to check what was stored and queued. The model comes from
 ``chatbot.training.train`` (cached by content hash). The servers run as in production: the
 action server is ``chatbot actions`` with a shared secret, Rasa uses the project's tracker
 store (in memory here), and both write their logs where tests can read them.
@@ -21,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -155,9 +155,3 @@ def running_assistant(
             except subprocess.TimeoutExpired:
                 process.kill()
         engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
-    with running_assistant(tmp_path_factory.mktemp("assistant")) as running:
-        yield running
