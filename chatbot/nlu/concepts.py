@@ -32,6 +32,11 @@ ACCENTED_WORDS: dict[str, str] = {
     # "đừng" (don't) would lose its marks to "dung", the spelling of "đúng" (right): a
     # confirm and its cancel would then share their key word. It is a negation.
     "đừng": "không",
+    # The verbs that stop or start something ("tắt / dừng ZNS", "bật lại thông báo"): one
+    # word each, so a question meets its verb in other phrasings. By the accented spelling,
+    # since unaccented they collide with other words (dung: dừng / dùng / đúng, tat: tắt /
+    # tất, bat: bật / bắt / bát).
+    "tắt": "ngừng", "dừng": "ngừng", "ngưng": "ngừng", "bật": "mở",
 }
 
 # English loanwords and synonyms, on unaccented tokens after teencode expansion. A value of

@@ -7,8 +7,9 @@ model that saw no rewording of it.
 
 Group key: an explicit ``metadata: {group: ...}`` on an NLU block wins; otherwise examples of
 one intent are joined (complete link) when their normalised word sets overlap by at least
-``GROUP_OVERLAP`` (Jaccard), which also joins the accented, unaccented and teencode spellings
-of one sentence, since they normalise alike.
+``GROUP_OVERLAP`` (Jaccard), compared on the normalised unaccented spelling
+(:func:`grouping_key`), which also joins the accented, unaccented and teencode spellings of
+one sentence.
 
 Style of a training example (derived, the data files carry none): ``abbreviated`` when a word
 is in the teencode table, else ``accented`` when it has Vietnamese marks, else ``unaccented``.
@@ -29,7 +30,7 @@ from sklearn.pipeline import Pipeline
 from chatbot.nlu.augment import typo_variant
 from chatbot.nlu.evaluation import FALLBACK_INTENT, TRAINING_NLU, is_correct, load_training_examples
 from chatbot.nlu.model import ModelConfig, train_model
-from chatbot.nlu.text import ABBREVIATIONS, normalize
+from chatbot.nlu.text import ABBREVIATIONS, normalize, strip_diacritics
 
 GROUP_OVERLAP = 0.5
 TYPO_SEED = 7919
@@ -111,6 +112,13 @@ def derived_groups(normalized: Sequence[str], threshold: float = GROUP_OVERLAP) 
     return labels
 
 
+def grouping_key(text: str) -> str:
+    """The words that decide ``text``'s group: its normalised *unaccented* spelling, so that
+    the accented and unaccented spellings of one sentence always share a group, even where
+    the normaliser reads an accented word its own way ("đừng", "tắt", "bật")."""
+    return normalize(strip_diacritics(text))
+
+
 def load_grouped_examples(folder: Path = TRAINING_NLU) -> list[Example]:
     """Every training example with its paraphrase group and derived style."""
     by_intent: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
@@ -119,7 +127,7 @@ def load_grouped_examples(folder: Path = TRAINING_NLU) -> list[Example]:
     examples = []
     for intent, items in sorted(by_intent.items()):
         normalized = [normalize(text) for text, _ in items]
-        derived = derived_groups(normalized)
+        derived = derived_groups([grouping_key(text) for text, _ in items])
         for (text, group), norm, root in zip(items, normalized, derived, strict=True):
             key = f"{intent}/{group}" if group else f"{intent}#{root}"
             examples.append(Example(text, intent, norm, key, style_of(text)))
