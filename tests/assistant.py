@@ -12,7 +12,6 @@ store (in memory here), and both write their logs where tests can read them.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -32,14 +31,9 @@ from chatbot.school import invites
 from chatbot.settings import PROJECT_ROOT
 from chatbot.training import train
 from tests.chatbot.school.sample import Sample, build_school
+from tests.ports import free_port
 
 START_TIMEOUT = 240
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -111,7 +105,7 @@ def running_assistant(
         with Session(engine, future=True) as session:
             school = build_school(session)
             session.commit()
-    actions_port, rasa_port = _free_port(), _free_port()
+    actions_port, rasa_port = free_port(), free_port()
     endpoints = folder / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'

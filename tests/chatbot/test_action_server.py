@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,21 +15,16 @@ import pytest
 
 from chatbot.settings import PROJECT_ROOT
 from tests.chatbot.runner.listening import listening, process_tree
+from tests.ports import free_port
 
 CHATBOT = str(Path(sys.executable).with_name("chatbot"))
 TOKEN = "a-shared-secret-for-this-test"
 SECRET_IN_TRACKER = "Mật khẩu lớp: EWYz2SuZ, em Nguyễn Minh Anh"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def action_server(tmp_path: Path, **env: str) -> Iterator[tuple[subprocess.Popen, int, Path]]:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / f"actions-{port}.log"
     environment = {
         **os.environ, "CHATBOT_DATA_DIR": str(tmp_path),

@@ -8,7 +8,6 @@ tiny keyword model (:mod:`tests.connectors.rasa_project`).
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from tests.connectors import rasa_project
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloAPI
 from tests.fakes.zalo_bot_api import FakeZaloBotAPI
+from tests.ports import free_port
 
 TELEGRAM_TOKEN = "123456:TEST-telegram-token-value"
 TELEGRAM_SECRET = "tg-webhook-secret_0123456789"
@@ -83,12 +83,6 @@ class RasaServer:
                 ).first()
         finally:
             engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def channel_env(fakes: Fakes) -> dict[str, str]:

@@ -14,9 +14,10 @@ from cli import app
 from connectors.config import TelegramConfig
 from connectors.telegram import invite_deep_link
 from connectors.telegram_polling import poll, set_webhook
-from tests.connectors.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, RasaServer, free_port
+from tests.connectors.conftest import TELEGRAM_SECRET, TELEGRAM_TOKEN, RasaServer
 from tests.connectors.payloads import PHOTO, new_chat_id, tg_callback, tg_update
 from tests.fakes.telegram_api import FakeTelegramAPI, telegram_error
+from tests.ports import free_port
 
 
 def config(fake: FakeTelegramAPI, secret: str | None = TELEGRAM_SECRET) -> TelegramConfig:

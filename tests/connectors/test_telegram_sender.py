@@ -10,8 +10,9 @@ import pytest
 from chatbot.delivery.outbound import Button, OutboundMessage
 from connectors.config import TelegramConfig
 from connectors.telegram_sender import CALLBACK_PAYLOADS, TelegramSender
-from tests.connectors.conftest import TELEGRAM_TOKEN, free_port
+from tests.connectors.conftest import TELEGRAM_TOKEN
 from tests.fakes.telegram_api import FakeTelegramAPI, telegram_error
+from tests.ports import free_port
 
 
 @pytest.fixture

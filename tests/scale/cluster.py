@@ -13,7 +13,6 @@ import hashlib
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ import httpx
 from chatbot.runner import ServerSet
 from chatbot.settings import PROJECT_ROOT
 from chatbot.training import exclusive, publishing
+from tests.ports import free_port
 
 DEFAULT_ACTION_URL = '"http://127.0.0.1:5055/webhook"'
 _SECTION = r"^{name}:\n(?:[ \t]+\S.*\n?)*"
@@ -61,12 +61,6 @@ class Cluster:
             text = log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
             parts.append(f"--- {log.name}\n" + "\n".join(text))
         return "\n".join(parts)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _bin(name: str) -> str:

@@ -17,14 +17,9 @@ import pytest
 
 from chatbot.training import train
 from tests.chatbot.runner.listening import listening, process_tree
+from tests.ports import free_port
 
 CHATBOT = str(Path(sys.executable).with_name("chatbot"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +55,7 @@ def _wait_for_reply(url: str, process: subprocess.Popen, timeout: float = 240) -
 
 
 def test_serve_answers_in_vietnamese_and_ctrl_c_stops_all(model: Path, tmp_path: Path) -> None:
-    rasa_port, actions_port, web_port = _free_port(), _free_port(), _free_port()
+    rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
     process = subprocess.Popen(
         [CHATBOT, "serve", "--rasa-port", str(rasa_port), "--actions-port", str(actions_port),
          "--web-port", str(web_port)],
@@ -87,9 +82,9 @@ def test_serve_answers_in_vietnamese_and_ctrl_c_stops_all(model: Path, tmp_path:
 
 
 def test_demo_loads_the_school_and_chats_from_stdin(model: Path, tmp_path: Path) -> None:
-    web_port = _free_port()
+    web_port = free_port()
     result = subprocess.run(
-        [CHATBOT, "demo", "--rasa-port", str(_free_port()), "--actions-port", str(_free_port()),
+        [CHATBOT, "demo", "--rasa-port", str(free_port()), "--actions-port", str(free_port()),
          "--web-port", str(web_port)],
         input="xin chao\n1\n/exit\n", capture_output=True, text=True, env=_env(tmp_path), timeout=400,
     )

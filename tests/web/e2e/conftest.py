@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -31,17 +30,12 @@ from tests.conftest import unavailable
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.zalo_api import FakeZaloAPI
 from tests.fakes.zalo_bot_api import FakeZaloBotAPI
+from tests.ports import free_port
 from tests.web.conftest import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -71,7 +65,7 @@ def site(web_template: Path, tmp_path_factory: pytest.TempPathFactory, fakes: Fa
     folder = tmp_path_factory.mktemp("e2e")
     database = folder / "e2e.sqlite3"
     shutil.copyfile(web_template, database)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         **fakes.env(),
