@@ -28,7 +28,7 @@ from actions.common import (
 )
 from actions.guard import BadInput, SafeAction
 from actions.lessons import clock_time, day_label
-from chatbot.nlg import GUEST
+from chatbot.reply_roles import GUEST
 from chatbot.school import absences
 from chatbot.school.absences import (
     AbsenceCheck,

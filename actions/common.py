@@ -21,7 +21,7 @@ from actions.guard import MAX_MESSAGE, BadInput
 from chatbot.channels import split_sender_id
 from chatbot.db.engine import session_scope
 from chatbot.db.models import StaffRole
-from chatbot.nlg import GUEST, ROLE_SLOT
+from chatbot.reply_roles import GUEST, ROLE_SLOT
 from chatbot.school.accounts import AccountView, load_account
 from chatbot.school.dates import fold
 from chatbot.settings import TIMEZONE
@@ -139,7 +139,7 @@ def entity_id(tracker: Tracker, name: str) -> int | None:
 def role_of(view: AccountView) -> str:
     """The role replies address: a teacher or staff member without children of their own in
     the school is ``teacher``/``staff``, a student ``student``, a family ``parent``, and an
-    account not linked yet :data:`~chatbot.nlg.GUEST` (addressed as an adult)."""
+    account not linked yet :data:`~chatbot.reply_roles.GUEST` (addressed as an adult)."""
     if view.staff is not None and not view.students:
         return "staff" if view.staff.role is StaffRole.STAFF else "teacher"
     if view.is_student:

@@ -16,7 +16,7 @@ from actions.common import account_view, db, entity, now, role_event, say, sende
 from actions.guard import SafeAction
 from actions.zns import ask_phone
 from chatbot.db.models import Role
-from chatbot.nlg import ROLE_SLOT
+from chatbot.reply_roles import ROLE_SLOT
 from chatbot.school import acknowledgements
 from chatbot.school.accounts import AccountView, LinkedStudent, LinkOutcome, LinkStatus, redeem_code
 from chatbot.school.dates import format_moment

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import account_view, role_event
 from actions.guard import SafeAction
 from chatbot.logs import code_locations
-from chatbot.nlg import ROLE_SLOT
+from chatbot.reply_roles import ROLE_SLOT
 
 logger = logging.getLogger(__name__)
 

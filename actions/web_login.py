@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import account_view, db, say
 from actions.guard import SafeAction
 from chatbot.db.models import StaffRole
-from chatbot.nlg import ROLE_SLOT
+from chatbot.reply_roles import ROLE_SLOT
 from chatbot.school.staff_accounts import sign_in_link_for_staff
 from chatbot.settings import get_settings
 

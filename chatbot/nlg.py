@@ -27,12 +27,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from chatbot.reply_roles import ROLE_SLOT, fitting_role
+
 logger = logging.getLogger(__name__)
 
-ROLE_SLOT = "role"
-GUEST = "guest"  # not linked yet: addressed as an adult, like a parent
-ROLES = ("parent", "student", "teacher", "staff", GUEST)
-ROLE_FALLBACK = {"staff": "teacher"}
 
 
 _LONGEST_NAME = 64
@@ -88,25 +86,6 @@ def _fill_all(part: Any, values: dict[str, Any], missing: set[str]) -> Any:
     if isinstance(part, dict):
         return {key: _fill_all(item, values, missing) for key, item in part.items()}
     return part
-
-
-def variation_roles(variation: dict[str, Any]) -> set[str]:
-    """The roles a variation's conditions name (empty for an unconditional variation)."""
-    return {
-        str(condition.get("value"))
-        for condition in variation.get("condition") or ()
-        if condition.get("type") == "slot" and condition.get("name") == ROLE_SLOT
-    }
-
-
-def fitting_role(variations: list[dict[str, Any]], role: str | None) -> str | None:
-    """``role``, or the role it falls back to when no variation is written for it."""
-    if role is None:
-        return None
-    named = set().union(*(variation_roles(v) for v in variations)) if variations else set()
-    while role not in named and role in ROLE_FALLBACK:
-        role = ROLE_FALLBACK[role]
-    return role
 
 
 class RoleAwareResponses(TemplatedNaturalLanguageGenerator):

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from chatbot.delivery.outbound import Button, OutboundMessage
+from chatbot.reply_roles import fitting_role, variation_roles
 from chatbot.settings import PROJECT_ROOT
 
 DOMAIN_DIR = PROJECT_ROOT / "chatbot" / "domain"
@@ -46,18 +47,13 @@ def domain_responses() -> dict[str, list[dict[str, Any]]]:
     return responses
 
 
-def _for_role(variation: dict[str, Any], role: str | None) -> bool:
-    """Whether ``variation`` applies to a reader of ``role`` (no condition applies to all)."""
-    conditions = variation.get("condition") or []
-    return all(c.get("type") == "slot" and c.get("name") == "role" and c.get("value") == role
-               for c in conditions)
-
-
 def _variation(name: str, channel: str | None, role: str | None = None) -> dict[str, Any]:
-    """The variation of ``name`` for ``channel`` and ``role``: one written for that role
-    first, then one written for that channel, else one without a channel (Rasa's own order)."""
+    """The variation of ``name`` for ``channel`` and ``role`` (after its fallback, as
+    :mod:`chatbot.nlg` does): one written for that role first, then one written for that
+    channel, else one without a channel (Rasa's own order)."""
     variations = domain_responses()[name]
-    candidates = [v for v in variations if v.get("condition") and role and _for_role(v, role)]
+    role = fitting_role(variations, role)
+    candidates = [v for v in variations if role is not None and role in variation_roles(v)]
     candidates += [v for v in variations if not v.get("condition")]
     for wanted in (channel, None) if channel else (None,):
         for variation in candidates:

@@ -16,8 +16,8 @@ from functools import lru_cache
 import pytest
 from rasa.core.nlg.generator import ResponseVariationFilter
 
-from chatbot.nlg import GUEST, ROLES, fitting_role
 from chatbot.replies import CHANNEL_REPLIES
+from chatbot.reply_roles import GUEST, ROLES, fitting_role
 from tests.chatbot.domain.rasa_project import PROJECT_ROOT, domain_responses
 
 CHANNELS = ("telegram", "zalo", "zalo_bot", "rest")
