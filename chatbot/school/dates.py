@@ -124,10 +124,9 @@ def _date_match(folded: str) -> re.Match[str] | None:
     return None
 
 
-def _explicit_date(folded: str, today: date) -> date | None:
-    match = _date_match(folded)
-    if not match:
-        return None
+def _calendar_day(match: re.Match[str], today: date) -> date | None:
+    """The day a :data:`_DATE` match writes (this year when it has none); None when no
+    calendar has it ("31/2")."""
     day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
     full_year = today.year if year is None else int(year) + (2000 if len(year) == 2 else 0)
     try:
@@ -136,10 +135,15 @@ def _explicit_date(folded: str, today: date) -> date | None:
         return None
 
 
+def _explicit_date(folded: str, today: date) -> date | None:
+    match = _date_match(folded)
+    return _calendar_day(match, today) if match else None
+
+
 def impossible_date(text: str, today: date) -> bool:
     """Whether ``text`` writes a day and month no calendar has ("31/2", "12/13")."""
-    folded = fold(text)
-    return bool(_date_match(folded)) and _explicit_date(folded, today) is None
+    match = _date_match(fold(text))
+    return match is not None and _calendar_day(match, today) is None
 
 
 def _weekday_query(folded: str, weekday: int, today: date) -> DayQuery:
@@ -218,7 +222,7 @@ def format_moment(at: datetime) -> str:
 def _reported_day(folded: str, today: date) -> date | None | WhenProblem:
     match = _date_match(folded)
     if match:
-        explicit = _explicit_date(folded, today)
+        explicit = _calendar_day(match, today)
         if explicit is None:
             return WhenProblem.INVALID
         if explicit > today and not match.group(3):
