@@ -6,7 +6,6 @@ in a second; :mod:`chatbot.nlu.classifier` wraps it as a Rasa graph component.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +17,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from chatbot.nlu.augment import augment
 from chatbot.nlu.marks import add_marks
-from chatbot.nlu.spelling import SpellingCorrector
+from chatbot.nlu.spelling import SpellingCorrector, word_counts
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def train_model(texts: list[str], labels: list[str], config: ModelConfig) -> Pip
     """Fit a pipeline on normalised ``texts`` plus their deterministic typo variants; the
     spelling corrector knows the words of ``texts`` only, not those of the variants."""
     all_texts, all_labels = augment(texts, labels, config.typo_copies, config.random_state)
-    pipeline = build_pipeline(config, dict(Counter(word for text in texts for word in text.split())))
+    pipeline = build_pipeline(config, word_counts(texts))
     pipeline.fit(all_texts, all_labels)
     return ready_for_inference(pipeline)
 

@@ -43,6 +43,11 @@ def _one_edit(word: str) -> Iterable[tuple[int, str]]:
             yield (0 if letter in near else 2), left + letter + right[1:]
 
 
+def word_counts(texts: Iterable[str]) -> dict[str, int]:
+    """How often each word occurs in ``texts`` (the corrector's vocabulary)."""
+    return dict(Counter(word for text in texts for word in text.split()))
+
+
 class SpellingCorrector(TransformerMixin, BaseEstimator):
     """Replace unknown words by their most frequent known neighbour (see the module docstring).
 
@@ -55,7 +60,7 @@ class SpellingCorrector(TransformerMixin, BaseEstimator):
 
     def fit(self, texts: Iterable[str], y: object = None) -> SpellingCorrector:
         if self.vocabulary is None:
-            self.vocabulary = dict(Counter(word for text in texts for word in text.split()))
+            self.vocabulary = word_counts(texts)
         return self
 
     def transform(self, texts: Iterable[str]) -> list[str]:
