@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,28 +74,46 @@ def publishing(target: Path) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def rasa_train_command(config: Path, domain: Path, data: Path, out: Path, target: Path) -> list[str]:
+    """``rasa train`` writing ``target``'s file name into the folder ``out``."""
+    rasa = Path(sys.executable).with_name("rasa")
+    return [
+        str(rasa), "train",
+        "--config", str(config),
+        "--domain", str(domain),
+        "--data", str(data),
+        "--out", str(out),
+        "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+    ]
+
+
+def train_once(target: Path, run_training: Callable[[Path], object], force: bool = False) -> Path:
+    """``target``, made by ``run_training(scratch_folder)`` unless it exists (or ``force``).
+
+    One process trains under a lock next to ``target`` while the others wait and then reuse
+    it; ``target`` appears only once complete (:func:`publishing`).
+    """
+    if target.exists() and not force:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(target.parent / ".train.lock"):
+        if target.exists() and not force:
+            return target  # another process trained it while this one waited
+        with publishing(target) as scratch:
+            run_training(scratch)
+    return target
+
+
 def train(models_dir: Path = MODELS_DIR, force: bool = False) -> Path:
     """Return the model for the current inputs, training it first if it does not exist yet."""
     target = model_path(models_dir)
-    if target.exists() and not force:
-        return target
-    models_dir.mkdir(parents=True, exist_ok=True)
-    with exclusive(models_dir / ".train.lock"):
-        if target.exists() and not force:
-            return target  # another process trained it while this one waited
-        rasa = Path(sys.executable).with_name("rasa")
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
-        with publishing(target) as scratch:
-            command = [
-                str(rasa), "train",
-                "--config", str(CONFIG),
-                "--domain", str(DOMAIN),
-                "--data", str(DATA),
-                "--out", str(scratch),
-                "--fixed-model-name", target.name.removesuffix(".tar.gz"),
-            ]
-            subprocess.run(command, check=True, cwd=PROJECT_ROOT, env=env)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONHASHSEED": "0"}
+
+    def run_training(scratch: Path) -> None:
+        command = rasa_train_command(CONFIG, DOMAIN, DATA, scratch, target)
+        subprocess.run(command, check=True, cwd=PROJECT_ROOT, env=env)
         for stale in models_dir.glob("model-*.tar.gz"):
             if stale != target:
                 stale.unlink()
-    return target
+
+    return train_once(target, run_training, force)

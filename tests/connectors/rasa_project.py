@@ -9,10 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-from chatbot.training import exclusive, publishing
+from chatbot.training import rasa_train_command, train_once
 
 LONG_REPLY = "\n".join(
     f"Dòng {n:03d}: nội dung thông báo dài để kiểm tra việc chia tin." for n in range(120)
@@ -144,24 +143,16 @@ def train(cache_dir: Path) -> Path:
     Safe to call from several processes at once: one trains, the others wait and reuse it.
     """
     model = cache_dir / f"connector-model-{content_hash()}.tar.gz"
-    if model.exists():
-        return model
-    with exclusive(cache_dir / ".train.lock"):
-        if model.exists():
-            return model
-        project = cache_dir / "project"
+    project = cache_dir / "project"
+
+    def run_training(scratch: Path) -> None:
         write_project(project)
-        rasa = str(Path(sys.executable).with_name("rasa"))
-        with publishing(model) as scratch:
-            subprocess.run(
-                [
-                    rasa, "train",
-                    "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
-                    "--out", str(scratch), "--fixed-model-name", model.name.removesuffix(".tar.gz"),
-                ],
-                cwd=project,
-                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-                check=True,
-                capture_output=True,
-            )
-    return model
+        subprocess.run(
+            rasa_train_command(Path("config.yml"), Path("domain.yml"), Path("data"), scratch, model),
+            cwd=project,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+            check=True,
+            capture_output=True,
+        )
+
+    return train_once(model, run_training)

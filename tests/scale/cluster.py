@@ -24,7 +24,7 @@ import httpx
 
 from chatbot.runner import ServerSet
 from chatbot.settings import PROJECT_ROOT
-from chatbot.training import exclusive, publishing
+from chatbot.training import rasa_train_command, train_once
 from tests.ports import free_port
 
 DEFAULT_ACTION_URL = '"http://127.0.0.1:5055/webhook"'
@@ -270,19 +270,14 @@ def train_cached(config: Path, domain: Path, data: Path, cache_dir: Path, name: 
             if path.is_file():
                 digest.update(path.name.encode() + b"\0" + path.read_bytes())
     target = cache_dir / f"{name}-{digest.hexdigest()[:16]}.tar.gz"
-    if target.exists():
-        return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with exclusive(cache_dir / ".train.lock"):  # another test process may be training it now
-        if target.exists():
-            return target
-        with publishing(target) as scratch:
-            result = subprocess.run(
-                [_bin("rasa"), "train", "--config", str(config), "--domain", str(domain), "--data", str(data),
-                 "--out", str(scratch), "--fixed-model-name", target.name.removesuffix(".tar.gz")],
-                cwd=cache_dir, env={**os.environ, **QUIET_ENV}, capture_output=True, text=True,
-            )
-            if result.returncode != 0 or not (scratch / target.name).exists():
-                tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
-                raise RuntimeError(f"rasa train failed ({result.returncode}):\n{tail}")
-    return target
+
+    def run_training(scratch: Path) -> None:
+        result = subprocess.run(
+            rasa_train_command(config, domain, data, scratch, target),
+            cwd=cache_dir, env={**os.environ, **QUIET_ENV}, capture_output=True, text=True,
+        )
+        if result.returncode != 0 or not (scratch / target.name).exists():
+            tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
+            raise RuntimeError(f"rasa train failed ({result.returncode}):\n{tail}")
+
+    return train_once(target, run_training)
