@@ -4,7 +4,8 @@ A phone keyboard slip ("khng", "hcoj", "lcih", "conminh") turns a known word int
 one, and the classifier then reads only its character n-grams. :class:`SpellingCorrector`
 puts back the known word one edit away (a letter dropped, added, changed or two letters
 swapped), or splits two words typed together, before the sentence marks and the features
-are computed. Words it knows, short words and words with digits are left as they are.
+are computed. Words it knows, short or very long words and words with digits are left as
+they are.
 
 The vocabulary is the set of words of the normalised training examples, counted, so that a
 slip with several known neighbours gets the most frequent one. Dictionary lookups only: each
@@ -22,6 +23,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from chatbot.nlu.augment import NEIGHBOURS
 
 MIN_LENGTH = 3  # shorter words have too many neighbours to guess from
+# Longer words are left as they are: two Vietnamese syllables typed together are at most 14
+# letters ("nghieng" has 7), and the candidates grow with the square of a word's length, so a
+# crafted message of one 4,000-letter word must not reach them.
+MAX_LENGTH = 16
 MIN_PART = 2  # each part of a split run-together word
 
 
@@ -72,7 +77,7 @@ class SpellingCorrector(TransformerMixin, BaseEstimator):
 
     def correct_word(self, word: str) -> str:
         known = self.vocabulary or {}
-        if word in known or len(word) < MIN_LENGTH or not word.isalpha():
+        if word in known or not MIN_LENGTH <= len(word) <= MAX_LENGTH or not word.isalpha():
             return word
         best = min(
             ((rank, -known[candidate], candidate) for rank, candidate in _one_edit(word)

@@ -28,6 +28,18 @@ def test_a_slip_gets_its_nearest_known_word(typed: str, expected: str) -> None:
     assert SpellingCorrector(KNOWN).correct_word(typed) == expected
 
 
+def test_a_word_longer_than_two_syllables_is_left_alone() -> None:
+    # Its candidates grow with the square of its length: a crafted 4,000-letter word must not
+    # reach them, even when it is one letter from a known word.
+    long_known = "nghieng" * 3
+    corrector = SpellingCorrector({**KNOWN, long_known: 1, "nghieng": 4})
+    assert corrector.correct_word(long_known + "x") == long_known + "x"
+    assert corrector.correct_word("nghiengg") == "nghieng"  # within the bound, as before
+    corrector = SpellingCorrector(KNOWN)
+    assert corrector.correct_word("conminhkhong") == "conminhkhong"  # three words: beyond one split
+    assert corrector.correct_word("khonghoc") == "khong hoc"
+
+
 def test_fit_counts_the_words_when_no_vocabulary_is_given() -> None:
     corrector = SpellingCorrector().fit(["lich hoc", "lich thi", "hoc online"])
     assert corrector.vocabulary == {"lich": 2, "hoc": 2, "thi": 1, "online": 1}
